@@ -1,0 +1,1 @@
+"""Clientbase: customer management service."""

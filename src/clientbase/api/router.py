@@ -1,0 +1,20 @@
+"""Every domain's routes under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from clientbase.audit.router import router as audit_router
+from clientbase.auth.router import router as auth_router
+from clientbase.customers.related_router import router as related_router
+from clientbase.customers.router import router as customers_router
+from clientbase.customers.settings_router import router as customer_settings_router
+from clientbase.events.router import router as events_router
+from clientbase.tenancy.router import router as tenancy_router
+
+api_router = APIRouter(prefix="/api/v1")
+for router in (
+    auth_router, tenancy_router, customers_router, related_router, customer_settings_router,
+    audit_router, events_router,
+):
+    api_router.include_router(router)

@@ -1,0 +1,46 @@
+"""create_app(): middleware, error handlers, the API and the web UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import clientbase.db.registry  # noqa: F401 - models and commit hooks
+from clientbase.api.health import router as health_router
+from clientbase.api.router import api_router
+from clientbase.config import Settings, get_settings
+from clientbase.core.logging import configure_logging
+from clientbase.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from clientbase.core.problem import install_problem_handlers
+from clientbase.db.session import Database
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    db = database or Database(
+        settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Clientbase",
+        version="0.1.0",
+        description="Customer management: profiles, history, value, segments, consent, privacy.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,77 @@
+"""Queries on users, API keys and login throttles."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbase.auth.models import ApiKey, LoginThrottle, User
+from clientbase.db.repository import TenantRepository
+
+
+async def find_user_for_login(session: AsyncSession, email: str) -> User | None:
+    """Sign-in is the one lookup that precedes knowing the organization."""
+    stmt = select(User).where(User.email == email)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_user_for_token(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
+) -> User | None:
+    stmt = select(User).where(User.id == user_id, User.organization_id == organization_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.key_hash == key_hash)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def email_taken(session: AsyncSession, email: str) -> User | None:
+    return await find_user_for_login(session, email)
+
+
+async def get_throttle(session: AsyncSession, login: str) -> LoginThrottle | None:
+    return await session.get(LoginThrottle, login)
+
+
+class UserRepository(TenantRepository[User]):
+    model = User
+
+    async def list(self, *, limit: int, offset: int, **filters: Any) -> tuple[list[User], int]:
+        stmt = self.scoped()
+        for name, value in filters.items():
+            if value is not None:
+                stmt = stmt.where(getattr(User, name) == value)
+        total = (
+            await self.session.execute(select(func.count()).select_from(stmt.subquery()))
+        ).scalar_one()
+        rows = await self.session.execute(
+            stmt.order_by(User.created_at, User.id).limit(limit).offset(offset)
+        )
+        return list(rows.scalars()), total
+
+    async def active_ids(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        stmt = self.scoped(User.id).where(User.id.in_(ids), User.is_active.is_(True))
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def labels(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        stmt = self.scoped(User.id, User.full_name, User.email).where(User.id.in_(ids))
+        return {r.id: r.full_name or r.email for r in await self.session.execute(stmt)}
+
+    async def count_active_admins(self) -> int:
+        stmt = self.scoped(func.count()).where(User.role == "admin", User.is_active.is_(True))
+        return (await self.session.execute(stmt)).scalar_one()
+
+
+class ApiKeyRepository(TenantRepository[ApiKey]):
+    model = ApiKey
+
+    async def list(self) -> list[ApiKey]:
+        stmt = self.scoped().order_by(ApiKey.created_at.desc())
+        return list((await self.session.execute(stmt)).scalars())

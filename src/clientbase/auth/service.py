@@ -1,0 +1,129 @@
+"""Sign-in, token and API key resolution: turning credentials into an Actor."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbase.auth import repository
+from clientbase.auth.actor import Actor
+from clientbase.auth.models import LoginThrottle, User
+from clientbase.auth.passwords import hash_password, needs_rehash, verify_password
+from clientbase.auth.permissions import Permission, Role
+from clientbase.auth.tokens import API_KEY_PREFIX, decode_access_token, hash_api_key, issue_access_token
+from clientbase.config import Settings
+from clientbase.core.errors import SignInFailed, TooManyRequests, Unauthorized
+from clientbase.db.base import utcnow
+
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str | None = None
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    access_token: str
+    expires_in: int
+
+
+async def _check_throttle(session: AsyncSession, login: str) -> LoginThrottle | None:
+    throttle = await repository.get_throttle(session, login)
+    now = utcnow()
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        wait = int((throttle.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests(
+            "Too many failed sign-ins for this account; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
+    return throttle
+
+
+def _record_failure(
+    session: AsyncSession, throttle: LoginThrottle | None, login: str, settings: Settings
+) -> None:
+    now = utcnow()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    if throttle is None:
+        throttle = LoginThrottle(login=login, failures=0, window_started_at=now)
+        session.add(throttle)
+    if throttle.window_started_at < now - window:
+        throttle.failures, throttle.window_started_at = 0, now
+    throttle.failures += 1
+    if throttle.failures >= settings.login_max_failures:
+        throttle.locked_until = now + window
+        throttle.failures, throttle.window_started_at = 0, now
+
+
+async def sign_in(
+    session: AsyncSession, settings: Settings, *, login: str, password: str
+) -> SignIn:
+    login = login.strip().lower()
+    throttle = await _check_throttle(session, login)
+    user = await repository.find_user_for_login(session, login)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        _record_failure(session, throttle, login, settings)
+        raise SignInFailed("Incorrect email or password.")
+    if throttle is not None:
+        await session.delete(throttle)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    token = issue_access_token(
+        user_id=user.id, organization_id=user.organization_id, key=settings.signing_key(),
+        issuer=settings.jwt_issuer, minutes=settings.access_token_minutes,
+    )
+    await session.flush()
+    return SignIn(user, token, settings.access_token_minutes * 60)
+
+
+def actor_for_user(user: User, context: RequestContext) -> Actor:
+    return Actor(
+        organization_id=user.organization_id, role=Role(user.role), kind="user",
+        user_id=user.id, label=user.email, request_id=context.request_id, ip=context.ip,
+    )
+
+
+async def resolve_user(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID, context: RequestContext
+) -> Actor:
+    user = await repository.get_user_for_token(session, user_id, organization_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The account is not active.")
+    return actor_for_user(user, context)
+
+
+async def resolve_bearer(
+    session: AsyncSession, settings: Settings, token: str, context: RequestContext
+) -> Actor:
+    if token.startswith(API_KEY_PREFIX):
+        return await _resolve_api_key(session, token, context)
+    claims = decode_access_token(token, key=settings.signing_key(), issuer=settings.jwt_issuer)
+    try:
+        user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
+    except ValueError as exc:
+        raise Unauthorized("The access token is not valid.") from exc
+    return await resolve_user(session, user_id, org_id, context)
+
+
+async def _resolve_api_key(session: AsyncSession, token: str, context: RequestContext) -> Actor:
+    key = await repository.find_api_key(session, hash_api_key(token))
+    now = utcnow()
+    if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= now):
+        raise Unauthorized("The API key is not valid.")
+    if key.last_used_at is None or key.last_used_at < now - API_KEY_TOUCH_INTERVAL:
+        key.last_used_at = now
+    return Actor(
+        organization_id=key.organization_id, role=Role(key.role), kind="api_key",
+        api_key_id=key.id, label=f"api-key:{key.name}",
+        scopes=frozenset(Permission(s) for s in key.scopes) if key.scopes else None,
+        request_id=context.request_id, ip=context.ip,
+    )

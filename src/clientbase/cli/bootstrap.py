@@ -1,0 +1,65 @@
+"""What the CLI does against the database: first-start bootstrap, admins, chain checks."""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import ValidationError
+
+from clientbase.audit import repository as audit_repository
+from clientbase.audit.service import ChainReport, verify_chain
+from clientbase.auth import users
+from clientbase.config import Settings
+from clientbase.core.errors import ClientbaseError
+from clientbase.db.migrate import upgrade_to_head
+from clientbase.db.session import Database, session_scope
+from clientbase.tenancy import service as tenancy
+
+DEFAULT_ORGANIZATION = "Default"
+DEFAULT_ADMIN_EMAIL = "admin@example.com"
+
+
+async def create_admin_user(db: Database, email: str, password: str, organization: str) -> str:
+    try:
+        async with session_scope(db) as session:
+            user = await users.create_admin(
+                session, email=email, password=password, organization=organization
+            )
+            return user.email
+    except ValidationError as exc:
+        raise ValueError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())) from exc
+    except ClientbaseError as exc:
+        raise ValueError(exc.detail) from exc
+    finally:
+        await db.dispose()
+
+
+async def prepare_database(db: Database, settings: Settings) -> tuple[str, str] | None:
+    """Migrate and, on an empty database, create the first organization and admin.
+    Returns (email, password) when the password was generated and must be shown."""
+    try:
+        if settings.auto_migrate:
+            await upgrade_to_head(db.engine)
+        async with session_scope(db) as session:
+            if not await tenancy.is_empty(session):
+                return None
+            email = settings.admin_email or DEFAULT_ADMIN_EMAIL
+            given = settings.admin_password.get_secret_value() if settings.admin_password else None
+            password = given or secrets.token_urlsafe(12)
+            await users.create_admin(
+                session, email=email, password=password, organization=DEFAULT_ORGANIZATION
+            )
+            return None if given else (email, password)
+    finally:
+        await db.dispose()
+
+
+async def verify_all_chains(db: Database) -> list[ChainReport]:
+    try:
+        async with session_scope(db) as session:
+            return [
+                await verify_chain(session, org_id)
+                for org_id in await audit_repository.organization_ids(session)
+            ]
+    finally:
+        await db.dispose()

@@ -1,0 +1,44 @@
+"""How customers are shown: masking by role, and the snapshot events carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clientbase.auth.actor import Actor
+from clientbase.core.masking import mask_date, mask_national_id
+from clientbase.customers.models import Address, Contact, Customer
+from clientbase.customers.related_schemas import AddressRead, ContactRead
+from clientbase.customers.schemas import CustomerDetail, CustomerRead
+
+SENSITIVE = ("iin", "bin", "date_of_birth")
+
+
+def present_customer(customer: Customer, actor: Actor) -> CustomerRead:
+    read = CustomerRead.model_validate(customer)
+    return _masked(read, actor)
+
+
+def present_detail(
+    customer: Customer, actor: Actor, contacts: list[Contact], addresses: list[Address],
+    business_ids: list[Any],
+) -> CustomerDetail:
+    detail = CustomerDetail.model_validate(customer)
+    detail.contacts = [ContactRead.model_validate(c) for c in contacts]
+    detail.addresses = [AddressRead.model_validate(a) for a in addresses]
+    detail.business_ids = list(business_ids)
+    return _masked(detail, actor)
+
+
+def _masked(read: CustomerRead, actor: Actor) -> Any:
+    if actor.sees_pii:
+        return read
+    return read.model_copy(update={
+        "iin": mask_national_id(read.iin),
+        "bin": mask_national_id(read.bin),
+        "date_of_birth": mask_date(read.date_of_birth),
+    })
+
+
+def event_snapshot(customer: Customer) -> dict[str, Any]:
+    """What events carry: the profile without national ids and birth date."""
+    return CustomerRead.model_validate(customer).model_dump(mode="json", exclude=set(SENSITIVE))

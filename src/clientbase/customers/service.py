@@ -1,0 +1,332 @@
+"""Customer profiles: create (with contacts and addresses), read, update, delete, restore."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from clientbase.audit import service as audit
+from clientbase.auth import users
+from clientbase.auth.actor import Actor
+from clientbase.auth.permissions import Permission
+from clientbase.core.concurrency import check_version
+from clientbase.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    VersionConflict,
+)
+from clientbase.core.pagination import Page, decode_cursor, encode_cursor
+from clientbase.core.sorting import SortSpec
+from clientbase.customers import custom_fields, related_service
+from clientbase.customers.models import Address, Contact, Customer
+from clientbase.customers.presenters import event_snapshot
+from clientbase.customers.repository import UNIQUE_FIELDS, CustomerFilter, CustomerRepository
+from clientbase.customers.rules import derived_name, normalize_phones, profile_errors
+from clientbase.customers.schemas import CustomerCreate, CustomerFields, CustomerReplace, CustomerUpdate
+from clientbase.db.base import utcnow
+from clientbase.events import service as events
+from clientbase.tenancy import service as tenancy
+
+PROFILE_FIELDS = tuple(CustomerFields.model_fields)
+NESTED = {"contacts", "addresses", "business_ids", "version"}
+NOT_NULL = ("type", "status", "is_active", "tags", "current_balance", "custom_fields")
+
+
+def snapshot(customer: Customer) -> dict[str, Any]:
+    return {name: getattr(customer, name) for name in PROFILE_FIELDS}
+
+
+def _repo(session: AsyncSession, actor: Actor) -> CustomerRepository:
+    return CustomerRepository(session, actor.organization_id)
+
+
+async def get_customer(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool = False
+) -> Customer:
+    actor.require(Permission.CUSTOMERS_READ)
+    customer = await _repo(session, actor).get_visible(
+        actor, customer_id, include_deleted=include_deleted
+    )
+    if customer is None:
+        raise NotFound("Customer not found.")
+    return customer
+
+
+async def get_customer_detail(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool = False
+) -> tuple[Customer, list[Contact], list[Address], list[uuid.UUID]]:
+    customer = await get_customer(session, actor, customer_id, include_deleted=include_deleted)
+    contacts, addresses = await related_service.contacts_and_addresses(session, actor, customer.id)
+    business_ids = await tenancy.customer_business_ids(session, actor, customer.id)
+    return customer, contacts, addresses, business_ids
+
+
+async def list_customers(
+    session: AsyncSession, actor: Actor, flt: CustomerFilter, *, sort: SortSpec, limit: int,
+    cursor: str | None = None, page: int | None = None, include_total: bool = True,
+) -> Page[Customer]:
+    actor.require(Permission.CUSTOMERS_READ)
+    repo = _repo(session, actor)
+    after = None
+    if cursor:
+        after = decode_cursor(cursor)
+        if len(after) != 3 or after[0] != sort.token:
+            raise ValidationFailed.on("cursor", "belongs to another sort order")
+        after = [_cursor_value(sort.field, after[1]), uuid.UUID(after[2])]
+    offset = (page - 1) * limit if page and not cursor else None
+    rows = await repo.list_page(actor, flt, sort=sort, after=after, limit=limit + 1, offset=offset)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor([sort.token, _sort_value(last, sort.field), str(last.id)])
+    total = await repo.count(actor, flt) if include_total else None
+    return Page(items=rows[:limit], next_cursor=next_cursor, total=total)
+
+
+def _sort_value(customer: Customer, field: str) -> Any:
+    value = getattr(customer, field)
+    if field == "rating":
+        return value or 0
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _cursor_value(field: str, raw: Any) -> Any:
+    if field in ("created_at", "updated_at"):
+        try:
+            return datetime.fromisoformat(raw)
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
+    return raw
+
+
+async def counts(session: AsyncSession, actor: Actor, by: str) -> dict[str, int]:
+    actor.require(Permission.CUSTOMERS_READ)
+    if by not in ("status", "type"):
+        raise ValidationFailed.on("by", "must be status or type")
+    return await _repo(session, actor).counts_by(actor, by)
+
+
+async def _check_references(
+    session: AsyncSession, actor: Actor, values: dict[str, Any], *, self_id: uuid.UUID | None
+) -> None:
+    assigned = values.get("assigned_to")
+    if assigned is not None:
+        if actor.sees_assigned_only and assigned != actor.user_id:
+            raise PermissionDenied("Sales reps may assign customers only to themselves.")
+        if assigned not in await users.assignable_user_ids(session, actor, [assigned]):
+            raise ValidationFailed.on("assigned_to", "is not an active user of this organization")
+    referrer = values.get("referred_by")
+    if referrer is not None:
+        if referrer == self_id:
+            raise ValidationFailed.on("referred_by", "a customer cannot refer themselves")
+        if not await _repo(session, actor).exists(referrer):
+            raise ValidationFailed.on("referred_by", "is not a customer of this organization")
+
+
+async def _raise_if_taken(
+    repo: CustomerRepository, values: dict[str, Any], *, exclude_id: uuid.UUID | None = None
+) -> None:
+    conflicts = await repo.find_conflicts(
+        {f: values.get(f) for f in UNIQUE_FIELDS}, exclude_id=exclude_id
+    )
+    if conflicts:
+        field, existing = conflicts[0]
+        raise Conflict(
+            f"Another customer already has this {field}.",
+            errors=[FieldError(f, f"is already used by customer {cid}") for f, cid in conflicts],
+            existing_id=existing, field=field,
+        )
+
+
+async def _flush_unique(
+    session: AsyncSession, repo: CustomerRepository, values: dict[str, Any],
+    exclude_id: uuid.UUID | None = None,
+) -> None:
+    """Flush; a unique violation that slipped past the check (a race) is still a 409."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        await _raise_if_taken(repo, values, exclude_id=exclude_id)
+        raise
+    except StaleDataError as exc:
+        raise VersionConflict("The customer changed while saving; reload and try again.") from exc
+
+
+async def prepare_profile(
+    session: AsyncSession, actor: Actor, values: dict[str, Any], *, region: str,
+    current_custom: dict[str, Any] | None, self_id: uuid.UUID | None, check_custom: bool = True,
+) -> dict[str, Any]:
+    """Normalise and check a complete profile dict in place; raises one 422 with every error."""
+    errors = normalize_phones(values, ("phone",), region)
+    if not values.get("name"):
+        values["name"] = derived_name(values)
+    errors += profile_errors(values)
+    if errors:
+        raise ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    if check_custom:
+        values["custom_fields"] = await custom_fields.validate_values(
+            session, actor, values.get("custom_fields") or {}, current=current_custom
+        )
+    await _check_references(session, actor, values, self_id=self_id)
+    return values
+
+
+async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCreate) -> Customer:
+    actor.require(Permission.CUSTOMERS_WRITE)
+    region = await tenancy.phone_region(session, actor.organization_id)
+    values = data.model_dump(exclude=NESTED)
+    if actor.sees_assigned_only and values.get("assigned_to") is None:
+        values["assigned_to"] = actor.user_id
+    nested_errors = related_service.check_nested(data, region)
+    try:
+        await prepare_profile(session, actor, values, region=region, current_custom=None,
+                              self_id=None)
+    except ValidationFailed as exc:
+        exc.errors += nested_errors
+        raise
+    if nested_errors:
+        raise ValidationFailed(
+            "; ".join(f"{e.field}: {e.message}" for e in nested_errors), errors=nested_errors
+        )
+    repo = _repo(session, actor)
+    await _raise_if_taken(repo, values)
+    business_ids = await tenancy.resolve_business_ids(
+        session, actor, data.business_ids, field="business_ids"
+    )
+    values["current_balance"] = values.get("current_balance") or 0
+    customer = repo.add(Customer(**values, created_by=actor.id, updated_by=actor.id))
+    await _flush_unique(session, repo, values)
+    related_service.add_nested(session, actor, customer.id, data)
+    tenancy.join_businesses(session, actor, customer.id, business_ids)
+    await session.flush()
+    audit.record(session, actor, action="customer.created", entity_type="customer",
+                 entity_id=customer.id, customer_id=customer.id,
+                 changes=audit.diff({}, snapshot(customer)))
+    events.emit(session, actor, "customer.created", aggregate_type="customer",
+                aggregate_id=customer.id, payload={"customer": event_snapshot(customer)})
+    return customer
+
+
+async def get_for_write(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> Customer:
+    actor.require(Permission.CUSTOMERS_WRITE)
+    return await get_customer(session, actor, customer_id)
+
+
+async def update_customer(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID,
+    data: CustomerUpdate | CustomerReplace, *, if_match: str | None = None,
+) -> Customer:
+    customer = await get_for_write(session, actor, customer_id)
+    check_version(customer.version, data.version, if_match)
+    replace = isinstance(data, CustomerReplace)
+    if replace:
+        if data.contacts or data.addresses or data.business_ids:
+            raise ValidationFailed.on("contacts", "PUT replaces the profile only; "
+                                      "use the contacts and addresses endpoints")
+        changes = data.model_dump(exclude=NESTED)
+    else:
+        changes = data.model_dump(exclude_unset=True, exclude=NESTED)
+    before = snapshot(customer)
+    merged = {**before, **changes}
+    if "name" not in changes and before["name"] == derived_name(before):
+        merged["name"] = None  # a derived display name follows the name parts
+    nulls = [f for f in NOT_NULL if f in changes and changes[f] is None]
+    if nulls:
+        raise ValidationFailed(errors=[FieldError(f, "may not be null") for f in nulls])
+    region = await tenancy.phone_region(session, actor.organization_id)
+    await prepare_profile(
+        session, actor, merged, region=region, self_id=customer.id,
+        current_custom=None if replace else before["custom_fields"],
+        check_custom=replace or "custom_fields" in changes,
+    )
+    repo = _repo(session, actor)
+    await _raise_if_taken(repo, merged, exclude_id=customer.id)
+    delta = audit.diff(before, merged)
+    if not delta:
+        return customer
+    for name in PROFILE_FIELDS:
+        setattr(customer, name, merged[name])
+    customer.updated_by = actor.id
+    await _flush_unique(session, repo, merged, exclude_id=customer.id)
+    _record_update(session, actor, customer, before, delta)
+    return customer
+
+
+def _record_update(
+    session: AsyncSession, actor: Actor, customer: Customer, before: dict[str, Any],
+    delta: dict[str, Any],
+) -> None:
+    audit.record(session, actor, action="customer.updated", entity_type="customer",
+                 entity_id=customer.id, customer_id=customer.id, changes=delta)
+    payload = {"customer": event_snapshot(customer), "changed_fields": sorted(delta)}
+    events.emit(session, actor, "customer.updated", aggregate_type="customer",
+                aggregate_id=customer.id, payload=payload)
+    if "status" in delta:
+        events.emit(session, actor, "customer.status_changed", aggregate_type="customer",
+                    aggregate_id=customer.id,
+                    payload={"customer_id": customer.id, "from": before["status"],
+                             "to": customer.status})
+    if "assigned_to" in delta:
+        events.emit(session, actor, "customer.assigned", aggregate_type="customer",
+                    aggregate_id=customer.id,
+                    payload={"customer_id": customer.id, "from": before["assigned_to"],
+                             "to": customer.assigned_to})
+
+
+async def delete_customer(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, if_match: str | None = None
+) -> Customer:
+    actor.require(Permission.CUSTOMERS_DELETE)
+    customer = await get_customer(session, actor, customer_id)
+    if if_match is not None:
+        check_version(customer.version, None, if_match)
+    customer.deleted_at = utcnow()
+    customer.updated_by = actor.id
+    await session.flush()
+    audit.record(session, actor, action="customer.deleted", entity_type="customer",
+                 entity_id=customer.id, customer_id=customer.id,
+                 changes={"deleted_at": {"old": None, "new": customer.deleted_at.isoformat()}})
+    events.emit(session, actor, "customer.deleted", aggregate_type="customer",
+                aggregate_id=customer.id, payload={"customer_id": customer.id})
+    return customer
+
+
+async def restore_customer(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> Customer:
+    actor.require(Permission.CUSTOMERS_DELETE)
+    customer = await get_customer(session, actor, customer_id, include_deleted=True)
+    if customer.deleted_at is None:
+        raise Conflict("The customer is not deleted.")
+    if customer.anonymized_at is not None:
+        raise Conflict("An anonymized customer cannot be restored.")
+    deleted_at = customer.deleted_at
+    customer.deleted_at = None
+    customer.updated_by = actor.id
+    await session.flush()
+    audit.record(session, actor, action="customer.restored", entity_type="customer",
+                 entity_id=customer.id, customer_id=customer.id,
+                 changes={"deleted_at": {"old": deleted_at.isoformat(), "new": None}})
+    events.emit(session, actor, "customer.restored", aggregate_type="customer",
+                aggregate_id=customer.id, payload={"customer": event_snapshot(customer)})
+    return customer
+
+
+async def history(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, limit: int,
+    cursor: str | None = None,
+) -> Page[Any]:
+    await get_customer(session, actor, customer_id, include_deleted=True)
+    return await audit.list_entries(session, actor, limit=limit, cursor=cursor,
+                                    customer_id=customer_id)

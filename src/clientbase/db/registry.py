@@ -1,0 +1,22 @@
+"""Imports every domain's models (for Alembic and the mapper) and wires the commit hooks."""
+
+from __future__ import annotations
+
+from clientbase.audit import models as _audit_models  # noqa: F401
+from clientbase.audit.service import PENDING_KEY as AUDIT_PENDING
+from clientbase.audit.service import seal_pending as seal_audit
+from clientbase.auth import models as _auth_models  # noqa: F401
+from clientbase.core import idempotency as _idempotency  # noqa: F401
+from clientbase.customers import models as _customer_models  # noqa: F401
+from clientbase.db.base import Base
+from clientbase.db.session import register_commit_hook
+from clientbase.events import models as _event_models  # noqa: F401
+from clientbase.events.service import PENDING_KEY as EVENTS_PENDING
+from clientbase.events.service import seal_pending as seal_events
+from clientbase.tenancy import models as _tenancy_models  # noqa: F401
+
+# Audit first, then events: every transaction takes the two head locks in this order.
+register_commit_hook(seal_audit, AUDIT_PENDING)
+register_commit_hook(seal_events, EVENTS_PENDING)
+
+metadata = Base.metadata

@@ -1,0 +1,127 @@
+"""Engine, sessions and the transaction boundary (request or job commits, services never do)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session
+
+from clientbase.core.errors import ClientbaseError
+from clientbase.db.url import async_url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT; we emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    target = async_url(url)
+    if target.get_backend_name() == "sqlite":
+        if target.database and target.database != ":memory:":
+            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(target, echo=echo, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(
+        target, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+class ClientbaseSession(Session):
+    """Runs the registered commit hooks (audit chain, outbox numbering) inside the
+    transaction, just before it commits, so they share its fate."""
+
+    commit_hooks: list[Callable[[Session], None]] = []
+    pending_keys: list[str] = []
+
+
+def register_commit_hook(hook: Callable[[Session], None], pending_key: str) -> None:
+    if hook not in ClientbaseSession.commit_hooks:
+        ClientbaseSession.commit_hooks.append(hook)
+        ClientbaseSession.pending_keys.append(pending_key)
+
+
+@event.listens_for(ClientbaseSession, "before_commit")
+def _run_commit_hooks(session: Session) -> None:
+    for hook in ClientbaseSession.commit_hooks:
+        hook(session)
+
+
+@event.listens_for(ClientbaseSession, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    for key in ClientbaseSession.pending_keys:
+        session.info.pop(key, None)
+
+
+def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, sync_session_class=ClientbaseSession
+    )
+
+
+class Database:
+    """Owned by the app (app.state.db) and by CLI commands."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo, pool_size=pool_size)
+        self.sessionmaker = create_sessionmaker(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@asynccontextmanager
+async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
+    """One transaction for a CLI command or job: commit on success, roll back on error."""
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except ClientbaseError as exc:
+            if exc.keeps_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction; used with Depends(scope="function") so the
+    commit happens before the response is sent and a failed commit is an error response."""
+    async with session_scope(request.app.state.db) as session:
+        yield session
