@@ -24,8 +24,9 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=("sqlite", "postgres"), default="sqlite",
-                     help="database the suite runs on")
+    parser.addoption(
+        "--db", choices=("sqlite", "postgres"), default="sqlite", help="database the suite runs on"
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -38,7 +39,9 @@ def dialect(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-async def database_url(dialect: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def database_url(
+    dialect: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     if dialect == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
@@ -61,8 +64,11 @@ async def database_url(dialect: str, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(
-        database_url=database_url, secret_key="test-signing-key-that-is-long-enough-0123456789",
-        auto_migrate=False, login_max_failures=5, environment="test",
+        database_url=database_url,
+        secret_key="test-signing-key-that-is-long-enough-0123456789",
+        auto_migrate=False,
+        login_max_failures=5,
+        environment="test",
     )
 
 
@@ -85,8 +91,11 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with engine.connect() as conn:
         outer = await conn.begin()
         session = AsyncSession(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False,
-            autoflush=False, sync_session_class=ClientbaseSession,
+            bind=conn,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=ClientbaseSession,
         )
         try:
             yield session

@@ -43,14 +43,23 @@ class Org:
 
     def actor(self, role: str = "admin") -> Actor:
         user = self.users[role]
-        return Actor(organization_id=self.id, role=Role(user.role), user_id=user.id,
-                     label=user.email, request_id="test", ip="127.0.0.1")
+        return Actor(
+            organization_id=self.id,
+            role=Role(user.role),
+            user_id=user.id,
+            label=user.email,
+            request_id="test",
+            ip="127.0.0.1",
+        )
 
     def headers(self, role: str = "admin") -> dict[str, str]:
         user = self.users[role]
         token = issue_access_token(
-            user_id=user.id, organization_id=self.id, key=self.settings.signing_key(),
-            issuer=self.settings.jwt_issuer, minutes=5,
+            user_id=user.id,
+            organization_id=self.id,
+            key=self.settings.signing_key(),
+            issuer=self.settings.jwt_issuer,
+            minutes=5,
         )
         return {"Authorization": f"Bearer {token}"}
 
@@ -59,16 +68,23 @@ async def make_org(session: AsyncSession, settings: Settings, name: str | None =
     """An organization with one user per role (emails role@<slug>.example.com)."""
     name = name or f"Org {uuid.uuid4().hex[:8]}"
     slug = name.lower().replace(" ", "-")
-    admin = await users.create_admin(session, email=f"admin@{slug}.example.com", password=PASSWORD,
-                                     organization=name)
+    admin = await users.create_admin(
+        session, email=f"admin@{slug}.example.com", password=PASSWORD, organization=name
+    )
     org_id = admin.organization_id
     created = {"admin": admin}
     system = Actor.system(org_id)
     for role in (Role.MANAGER, Role.SALES, Role.SUPPORT, Role.VIEWER):
-        created[role.value] = await users.create_user(session, system, UserCreate(
-            email=f"{role.value}@{slug}.example.com", password=PASSWORD, full_name=role.value.title(),
-            role=role,
-        ))
+        created[role.value] = await users.create_user(
+            session,
+            system,
+            UserCreate(
+                email=f"{role.value}@{slug}.example.com",
+                password=PASSWORD,
+                full_name=role.value.title(),
+                role=role,
+            ),
+        )
     await session.commit()
     members = {role: Member(u.id, u.email, u.role) for role, u in created.items()}
     return Org(id=org_id, name=name, settings=settings, users=members)
@@ -82,9 +98,9 @@ async def create_customer(session: AsyncSession, org: Org, **overrides: Any) -> 
     return customer
 
 
-async def api_create(client: AsyncClient, org: Org, role: str = "admin", **body: Any) -> dict[str, Any]:
+async def api_create(
+    client: AsyncClient, org: Org, role: str = "admin", **body: Any
+) -> dict[str, Any]:
     response = await client.post("/api/v1/customers", json=body, headers=org.headers(role))
     assert response.status_code == 201, response.text
     return response.json()
-
-

@@ -16,11 +16,19 @@ async def org(session, settings):
 
 def company(**extra):
     body = {
-        "type": "company", "name": "Steppe Trading LLP", "email": "Info@Steppe.KZ",
-        "phone": "+7 (701) 234-56-78", "bin": BIN_HEAD_OFFICE,
+        "type": "company",
+        "name": "Steppe Trading LLP",
+        "email": "Info@Steppe.KZ",
+        "phone": "+7 (701) 234-56-78",
+        "bin": BIN_HEAD_OFFICE,
         "contacts": [
-            {"first_name": "Aida", "last_name": "Nurlanova", "is_primary": True,
-             "phone": "8 701 111 22 33", "email": "Aida@Steppe.kz"},
+            {
+                "first_name": "Aida",
+                "last_name": "Nurlanova",
+                "is_primary": True,
+                "phone": "8 701 111 22 33",
+                "email": "Aida@Steppe.kz",
+            },
             {"first_name": "Marat", "position": "CFO"},
         ],
         "addresses": [{"type": "office", "country": "kz", "city": "Almaty", "street": "Abay 1"}],
@@ -43,7 +51,9 @@ async def test_nested_create_normalises_and_returns_everything(client, org):
 
 async def test_bad_check_digits_name_the_field(client, org):
     bad_bin = BIN_HEAD_OFFICE[:-1] + "0"
-    response = await client.post("/api/v1/customers", json=company(bin=bad_bin), headers=org.headers())
+    response = await client.post(
+        "/api/v1/customers", json=company(bin=bad_bin), headers=org.headers()
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["field"] == "bin"
@@ -59,7 +69,8 @@ async def test_bad_check_digits_name_the_field(client, org):
 async def test_same_email_other_case_conflicts_with_existing_id(client, org):
     first = await api_create(client, org, first_name="Dana", email="dana@example.com")
     response = await client.post(
-        "/api/v1/customers", json={"first_name": "Other", "email": "DANA@Example.com"},
+        "/api/v1/customers",
+        json={"first_name": "Other", "email": "DANA@Example.com"},
         headers=org.headers(),
     )
     assert response.status_code == 409
@@ -81,7 +92,9 @@ async def test_stale_version_changes_nothing(client, org):
     url = f"/api/v1/customers/{created['id']}"
     ok = await client.patch(url, json={"industry": "Retail", "version": 1}, headers=org.headers())
     assert ok.status_code == 200 and ok.json()["version"] == 2
-    stale = await client.patch(url, json={"industry": "Mining", "version": 1}, headers=org.headers())
+    stale = await client.patch(
+        url, json={"industry": "Mining", "version": 1}, headers=org.headers()
+    )
     assert stale.status_code == 409
     stale_etag = await client.patch(
         url, json={"industry": "Mining"}, headers={**org.headers(), "If-Match": 'W/"1"'}
@@ -93,7 +106,9 @@ async def test_stale_version_changes_nothing(client, org):
     assert current.json()["industry"] == "Retail"
     assert current.headers["ETag"] == 'W/"2"'
     by_etag = await client.patch(
-        url, json={"industry": "Mining"}, headers={**org.headers(), "If-Match": current.headers["ETag"]}
+        url,
+        json={"industry": "Mining"},
+        headers={**org.headers(), "If-Match": current.headers["ETag"]},
     )
     assert by_etag.status_code == 200 and by_etag.json()["industry"] == "Mining"
 
@@ -124,13 +139,16 @@ async def test_note_longer_than_5000_characters_is_refused(client, org):
 async def test_second_primary_contact_leaves_one_primary(client, org):
     created = await api_create(client, org, **company())
     url = f"/api/v1/customers/{created['id']}/contacts"
-    added = await client.post(url, json={"first_name": "Zhan", "is_primary": True}, headers=org.headers())
+    added = await client.post(
+        url, json={"first_name": "Zhan", "is_primary": True}, headers=org.headers()
+    )
     assert added.status_code == 201
     contacts = (await client.get(url, headers=org.headers())).json()
     assert [c["first_name"] for c in contacts if c["is_primary"]] == ["Zhan"]
     marat = next(c for c in contacts if c["first_name"] == "Marat")
     promoted = await client.patch(
-        f"{url}/{marat['id']}", json={"is_primary": True, "version": marat["version"]},
+        f"{url}/{marat['id']}",
+        json={"is_primary": True, "version": marat["version"]},
         headers=org.headers(),
     )
     assert promoted.status_code == 200
@@ -168,16 +186,21 @@ async def test_soft_delete_hides_and_restore_returns(client, org):
 
 
 async def test_viewer_cannot_write_and_sees_national_ids_masked(client, org):
-    created = await api_create(client, org, first_name="Masked", iin=IIN_MALE_1990,
-                               date_of_birth="1990-01-01")
+    created = await api_create(
+        client, org, first_name="Masked", iin=IIN_MALE_1990, date_of_birth="1990-01-01"
+    )
     url = f"/api/v1/customers/{created['id']}"
     seen = (await client.get(url, headers=org.headers("viewer"))).json()
     assert seen["iin"] == "********0007" and seen["date_of_birth"] == "****-**-**"
     support = (await client.get(url, headers=org.headers("support"))).json()
     assert support["iin"] == "********0007"
-    write = await client.patch(url, json={"industry": "X", "version": 1}, headers=org.headers("viewer"))
+    write = await client.patch(
+        url, json={"industry": "X", "version": 1}, headers=org.headers("viewer")
+    )
     assert write.status_code == 403
-    create = await client.post("/api/v1/customers", json={"first_name": "V"}, headers=org.headers("viewer"))
+    create = await client.post(
+        "/api/v1/customers", json={"first_name": "V"}, headers=org.headers("viewer")
+    )
     assert create.status_code == 403
 
 
@@ -190,7 +213,8 @@ async def test_bad_token_is_401(client, org):
 
 async def test_token_endpoint_signs_in_with_password_form(client, org):
     response = await client.post(
-        "/api/v1/auth/token", data={"username": "ADMIN@acme-group.example.com", "password": "correct-horse-battery"}
+        "/api/v1/auth/token",
+        data={"username": "ADMIN@acme-group.example.com", "password": "correct-horse-battery"},
     )
     assert response.status_code == 200
     assert response.json()["token_type"] == "bearer"

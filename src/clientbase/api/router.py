@@ -14,7 +14,12 @@ from clientbase.tenancy.router import router as tenancy_router
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (
-    auth_router, tenancy_router, customers_router, related_router, customer_settings_router,
-    audit_router, events_router,
+    auth_router,
+    tenancy_router,
+    customers_router,
+    related_router,
+    customer_settings_router,
+    audit_router,
+    events_router,
 ):
     api_router.include_router(router)

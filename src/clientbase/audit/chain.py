@@ -8,8 +8,19 @@ from typing import Any
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
-    "organization_id", "seq", "occurred_at", "actor_type", "actor_id", "actor_label", "action",
-    "entity_type", "entity_id", "customer_id", "changes", "request_id", "ip",
+    "organization_id",
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "action",
+    "entity_type",
+    "entity_id",
+    "customer_id",
+    "changes",
+    "request_id",
+    "ip",
 )
 
 

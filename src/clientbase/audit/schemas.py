@@ -38,13 +38,21 @@ class AuditPage(OutputModel):
 
 def present_audit_entry(entry: AuditEntry) -> AuditEntryRead:
     return AuditEntryRead(
-        seq=entry.seq, occurred_at=entry.occurred_at,
+        seq=entry.seq,
+        occurred_at=entry.occurred_at,
         actor=AuditActor(type=entry.actor_type, id=entry.actor_id, label=entry.actor_label),
-        action=entry.action, entity_type=entry.entity_type, entity_id=entry.entity_id,
-        customer_id=entry.customer_id, changes=entry.changes, request_id=entry.request_id,
-        ip=entry.ip, hash=entry.hash,
+        action=entry.action,
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        customer_id=entry.customer_id,
+        changes=entry.changes,
+        request_id=entry.request_id,
+        ip=entry.ip,
+        hash=entry.hash,
     )
 
 
 def present_audit_page(page: Page[AuditEntry]) -> AuditPage:
-    return AuditPage(items=[present_audit_entry(e) for e in page.items], next_cursor=page.next_cursor)
+    return AuditPage(
+        items=[present_audit_entry(e) for e in page.items], next_cursor=page.next_cursor
+    )

@@ -1,4 +1,4 @@
-"""Record changes in the audit log; entries are sealed into the chain when the transaction commits."""
+"""Record changes in the audit log; entries join the hash chain when the transaction commits."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ async def verify_chain(session: AsyncSession, organization_id: uuid.UUID) -> Cha
     prev, count, expected_seq = GENESIS, 0, 1
     async for entry in repository.stream_chain(session, organization_id):
         count += 1
-        row = {name: getattr(entry, name) for name in AuditEntry.__table__.columns.keys()}
+        row = {name: getattr(entry, name) for name in AuditEntry.__table__.columns.keys()}  # noqa: SIM118
         if entry.seq != expected_seq:
             return ChainReport(organization_id, count, False, entry.seq, "sequence gap")
         if entry.prev_hash != prev or entry_hash(prev, row) != entry.hash:
@@ -119,8 +119,14 @@ async def list_entries(
         actor.require(Permission.AUDIT_READ)
     before_seq = int(decode_cursor(cursor)[0]) if cursor else None
     rows = await repository.list_entries(
-        session, actor.organization_id, limit=limit + 1, before_seq=before_seq,
-        customer_id=customer_id, entity_type=entity_type, action=action, actor_id=actor_id,
+        session,
+        actor.organization_id,
+        limit=limit + 1,
+        before_seq=before_seq,
+        customer_id=customer_id,
+        entity_type=entity_type,
+        action=action,
+        actor_id=actor_id,
     )
     next_cursor = encode_cursor([rows[limit - 1].seq]) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)

@@ -27,8 +27,10 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/auth/token", response_model=TokenRead)
 async def issue_token(
-    session: SessionDep, settings: SettingsDep,
-    username: Annotated[str, Form(max_length=320)], password: Annotated[str, Form(max_length=256)],
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=256)],
 ) -> TokenRead:
     """OAuth2 password grant: `username` is the email."""
     result = await service.sign_in(session, settings, login=username, password=password)
@@ -42,8 +44,12 @@ async def me(session: SessionDep, actor: ActorDep) -> UserRead:
 
 @router.get("/users", response_model=UserPage)
 async def list_users(
-    session: SessionDep, actor: ActorDep, limit: Limit = DEFAULT_LIMIT,
-    page: Annotated[int, Query(ge=1)] = 1, role: Role | None = None, is_active: bool | None = None,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Limit = DEFAULT_LIMIT,
+    page: Annotated[int, Query(ge=1)] = 1,
+    role: Role | None = None,
+    is_active: bool | None = None,
 ) -> UserPage:
     rows, total = await users.list_users(
         session, actor, limit=limit, offset=(page - 1) * limit, role=role, is_active=is_active
@@ -63,7 +69,10 @@ async def get_user(user_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, session: SessionDep, actor: ActorDep,
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    session: SessionDep,
+    actor: ActorDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> UserRead:
     return UserRead.model_validate(
@@ -79,7 +88,9 @@ async def list_api_keys(session: SessionDep, actor: ActorDep) -> list[ApiKeyRead
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
 async def create_api_key(body: ApiKeyCreate, session: SessionDep, actor: ActorDep) -> ApiKeyCreated:
     key, secret = await users.create_api_key(session, actor, body)
-    return ApiKeyCreated.model_validate({**ApiKeyRead.model_validate(key).model_dump(), "key": secret})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyRead.model_validate(key).model_dump(), "key": secret}
+    )
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)

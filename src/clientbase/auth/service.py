@@ -13,7 +13,12 @@ from clientbase.auth.actor import Actor
 from clientbase.auth.models import LoginThrottle, User
 from clientbase.auth.passwords import hash_password, needs_rehash, verify_password
 from clientbase.auth.permissions import Permission, Role
-from clientbase.auth.tokens import API_KEY_PREFIX, decode_access_token, hash_api_key, issue_access_token
+from clientbase.auth.tokens import (
+    API_KEY_PREFIX,
+    decode_access_token,
+    hash_api_key,
+    issue_access_token,
+)
 from clientbase.config import Settings
 from clientbase.core.errors import SignInFailed, TooManyRequests, Unauthorized
 from clientbase.db.base import utcnow
@@ -78,8 +83,11 @@ async def sign_in(
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     token = issue_access_token(
-        user_id=user.id, organization_id=user.organization_id, key=settings.signing_key(),
-        issuer=settings.jwt_issuer, minutes=settings.access_token_minutes,
+        user_id=user.id,
+        organization_id=user.organization_id,
+        key=settings.signing_key(),
+        issuer=settings.jwt_issuer,
+        minutes=settings.access_token_minutes,
     )
     await session.flush()
     return SignIn(user, token, settings.access_token_minutes * 60)
@@ -87,8 +95,13 @@ async def sign_in(
 
 def actor_for_user(user: User, context: RequestContext) -> Actor:
     return Actor(
-        organization_id=user.organization_id, role=Role(user.role), kind="user",
-        user_id=user.id, label=user.email, request_id=context.request_id, ip=context.ip,
+        organization_id=user.organization_id,
+        role=Role(user.role),
+        kind="user",
+        user_id=user.id,
+        label=user.email,
+        request_id=context.request_id,
+        ip=context.ip,
     )
 
 
@@ -122,8 +135,12 @@ async def _resolve_api_key(session: AsyncSession, token: str, context: RequestCo
     if key.last_used_at is None or key.last_used_at < now - API_KEY_TOUCH_INTERVAL:
         key.last_used_at = now
     return Actor(
-        organization_id=key.organization_id, role=Role(key.role), kind="api_key",
-        api_key_id=key.id, label=f"api-key:{key.name}",
+        organization_id=key.organization_id,
+        role=Role(key.role),
+        kind="api_key",
+        api_key_id=key.id,
+        label=f"api-key:{key.name}",
         scopes=frozenset(Permission(s) for s in key.scopes) if key.scopes else None,
-        request_id=context.request_id, ip=context.ip,
+        request_id=context.request_id,
+        ip=context.ip,
     )

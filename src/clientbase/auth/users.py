@@ -14,9 +14,9 @@ from clientbase.auth.passwords import hash_password
 from clientbase.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 from clientbase.auth.repository import ApiKeyRepository, UserRepository
 from clientbase.auth.schemas import ApiKeyCreate, UserCreate, UserUpdate
+from clientbase.auth.tokens import new_api_key
 from clientbase.core.concurrency import check_version
 from clientbase.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from clientbase.auth.tokens import new_api_key
 from clientbase.db.base import utcnow
 from clientbase.tenancy import service as tenancy
 
@@ -30,22 +30,40 @@ def _snapshot(user: User) -> dict[str, object]:
 async def create_user(session: AsyncSession, actor: Actor, data: UserCreate) -> User:
     actor.require(Permission.USERS_MANAGE)
     if await repository.email_taken(session, data.email):
-        raise Conflict("A user with this email already exists.",
-                       errors=[FieldError("email", "is already used by another user")])
+        raise Conflict(
+            "A user with this email already exists.",
+            errors=[FieldError("email", "is already used by another user")],
+        )
     repo = UserRepository(session, actor.organization_id)
-    user = repo.add(User(
-        email=data.email, full_name=data.full_name, role=data.role.value,
-        password_hash=hash_password(data.password), is_active=True,
-    ))
+    user = repo.add(
+        User(
+            email=data.email,
+            full_name=data.full_name,
+            role=data.role.value,
+            password_hash=hash_password(data.password),
+            is_active=True,
+        )
+    )
     await repo.flush()
-    audit.record(session, actor, action="user.created", entity_type="user", entity_id=user.id,
-                 changes=audit.diff({}, _snapshot(user)))
+    audit.record(
+        session,
+        actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff({}, _snapshot(user)),
+    )
     return user
 
 
 async def list_users(
-    session: AsyncSession, actor: Actor, *, limit: int, offset: int,
-    role: Role | None = None, is_active: bool | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    limit: int,
+    offset: int,
+    role: Role | None = None,
+    is_active: bool | None = None,
 ) -> tuple[list[User], int]:
     actor.require(Permission.USERS_MANAGE)
     return await UserRepository(session, actor.organization_id).list(
@@ -69,8 +87,12 @@ async def get_me(session: AsyncSession, actor: Actor) -> User:
 
 
 async def update_user(
-    session: AsyncSession, actor: Actor, user_id: uuid.UUID, data: UserUpdate,
-    *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    *,
+    if_match: str | None = None,
 ) -> User:
     actor.require(Permission.USERS_MANAGE)
     repo = UserRepository(session, actor.organization_id)
@@ -94,8 +116,9 @@ async def update_user(
     delta = audit.diff(before, _snapshot(user))
     if data.password:
         delta["password"] = {"old": "***", "new": "***"}
-    audit.record(session, actor, action="user.updated", entity_type="user", entity_id=user.id,
-                 changes=delta)
+    audit.record(
+        session, actor, action="user.updated", entity_type="user", entity_id=user.id, changes=delta
+    )
     return user
 
 
@@ -123,15 +146,26 @@ async def create_api_key(
         raise ValidationFailed.on("expires_at", "must be in the future")
     secret, prefix, key_hash = new_api_key()
     repo = ApiKeyRepository(session, actor.organization_id)
-    key = repo.add(ApiKey(
-        name=data.name, prefix=prefix, key_hash=key_hash, role=data.role.value,
-        scopes=[s.value for s in data.scopes] if data.scopes is not None else [],
-        created_by=actor.user_id, expires_at=data.expires_at,
-    ))
+    key = repo.add(
+        ApiKey(
+            name=data.name,
+            prefix=prefix,
+            key_hash=key_hash,
+            role=data.role.value,
+            scopes=[s.value for s in data.scopes] if data.scopes is not None else [],
+            created_by=actor.user_id,
+            expires_at=data.expires_at,
+        )
+    )
     await repo.flush()
-    audit.record(session, actor, action="api_key.created", entity_type="api_key",
-                 entity_id=key.id, changes={"name": {"old": None, "new": key.name},
-                                            "role": {"old": None, "new": key.role}})
+    audit.record(
+        session,
+        actor,
+        action="api_key.created",
+        entity_type="api_key",
+        entity_id=key.id,
+        changes={"name": {"old": None, "new": key.name}, "role": {"old": None, "new": key.role}},
+    )
     return key, secret
 
 
@@ -147,8 +181,9 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         raise NotFound("API key not found.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor, action="api_key.revoked", entity_type="api_key",
-                     entity_id=key.id)
+        audit.record(
+            session, actor, action="api_key.revoked", entity_type="api_key", entity_id=key.id
+        )
     await session.flush()
     return key
 

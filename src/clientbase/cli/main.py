@@ -40,8 +40,9 @@ def migrate() -> None:
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(help="The admin's sign-in email")],
-    password: Annotated[str, typer.Option(help="At least 10 characters", prompt=True,
-                                          hide_input=True)],
+    password: Annotated[
+        str, typer.Option(help="At least 10 characters", prompt=True, hide_input=True)
+    ],
     organization: Annotated[str, typer.Option(help="Created when it does not exist")] = "Default",
 ) -> None:
     """Create an admin user (and the organization when it is new)."""
@@ -73,8 +74,14 @@ def serve(
             f"Created organization 'Default' and admin {generated[0]} "
             f"with password: {generated[1]}  (shown once; change it after signing in)"
         )
-    uvicorn.run("clientbase.cli.serve_app:app", host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run(
+        "clientbase.cli.serve_app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @audit_app.command("verify")

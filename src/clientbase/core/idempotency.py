@@ -78,15 +78,20 @@ async def run_idempotent(
                 HEADER, "was already used with a different request; use a new key"
             )
         return JSONResponse(
-            stored.response_body, status_code=stored.status_code,
+            stored.response_body,
+            status_code=stored.status_code,
             headers={"Idempotent-Replayed": "true"},
         )
     status, body = await produce()
     encoded = jsonable_encoder(body)
     session.add(
         IdempotencyRecord(
-            organization_id=organization_id, key=key, method=request.method,
-            path=request.url.path, request_hash=digest, status_code=status,
+            organization_id=organization_id,
+            key=key,
+            method=request.method,
+            path=request.url.path,
+            request_hash=digest,
+            status_code=status,
             response_body=encoded,
         )
     )
@@ -104,4 +109,3 @@ async def purge_expired(session: AsyncSession, ttl_hours: int) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
     )
     return result.rowcount or 0
-

@@ -94,10 +94,14 @@ class BodyLimitMiddleware:
             + str(self.max_bytes).encode()
             + b' bytes."}'
         )
-        await send({
-            "type": "http.response.start", "status": 413,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                        (b"content-length", str(len(body)).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
-

@@ -38,8 +38,13 @@ def problem_response(
     if errors:
         body["errors"] = errors
     if extra:
-        body.update({k: (str(v) if not isinstance(v, int | float | bool | list | dict) else v)
-                     for k, v in extra.items() if v is not None})
+        body.update(
+            {
+                k: (str(v) if not isinstance(v, int | float | bool | list | dict) else v)
+                for k, v in extra.items()
+                if v is not None
+            }
+        )
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -50,8 +55,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientbaseError)
     async def _clientbase(request: Request, exc: ClientbaseError) -> JSONResponse:
         return problem_response(
-            request, status=exc.status, title=exc.title, slug=exc.slug, detail=exc.detail,
-            errors=[e.as_dict() for e in exc.errors], headers=exc.headers, extra=exc.extra,
+            request,
+            status=exc.status,
+            title=exc.title,
+            slug=exc.slug,
+            detail=exc.detail,
+            errors=[e.as_dict() for e in exc.errors],
+            headers=exc.headers,
+            extra=exc.extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -59,20 +70,29 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = validation_errors(exc.errors())
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem_response(
-            request, status=422, title="Validation failed", slug="validation-failed",
-            detail=detail or "The request is not valid.", errors=errors,
+            request,
+            status=422,
+            title="Validation failed",
+            slug="validation-failed",
+            detail=detail or "The request is not valid.",
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {
-            401: "Not authenticated", 404: "Not found", 405: "Method not allowed",
+            401: "Not authenticated",
+            404: "Not found",
+            405: "Method not allowed",
             413: "Payload too large",
         }
         title = titles.get(exc.status_code, "HTTP error")
         return problem_response(
-            request, status=exc.status_code, title=title,
-            slug=title.lower().replace(" ", "-"), detail=str(exc.detail),
+            request,
+            status=exc.status_code,
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            detail=str(exc.detail),
             headers=getattr(exc, "headers", None),
         )
 
@@ -80,6 +100,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(
-            request, status=500, title="Internal server error", slug="internal-error",
+            request,
+            status=500,
+            title="Internal server error",
+            slug="internal-error",
             detail="An unexpected error occurred; it has been logged.",
         )

@@ -22,5 +22,7 @@ def parse_sort(value: str | None, allowed: tuple[str, ...], default: str) -> Sor
     descending = raw.startswith("-")
     field = raw.lstrip("-+")
     if field not in allowed:
-        raise ValidationFailed.on("sort", f"must be one of {', '.join(allowed)} (prefix - for descending)")
+        raise ValidationFailed.on(
+            "sort", f"must be one of {', '.join(allowed)} (prefix - for descending)"
+        )
     return SortSpec(field, descending)

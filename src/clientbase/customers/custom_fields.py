@@ -105,18 +105,26 @@ def _coerce(defn: CustomFieldDefinition, value: Any) -> Any:
 
 
 async def validate_values(
-    session: AsyncSession, actor: Actor, values: dict[str, Any], *,
-    current: dict[str, Any] | None = None, field: str = "custom_fields",
+    session: AsyncSession,
+    actor: Actor,
+    values: dict[str, Any],
+    *,
+    current: dict[str, Any] | None = None,
+    field: str = "custom_fields",
 ) -> dict[str, Any]:
     """Merge `values` over `current` (null removes a key), check every value against its
     definition and the required ones; returns the stored form or raises one 422 with all errors."""
-    definitions = {d.key: d for d in await CustomFieldRepository(session, actor.organization_id).list()}
+    definitions = {
+        d.key: d for d in await CustomFieldRepository(session, actor.organization_id).list()
+    }
     merged = dict(current or {})
     errors: list[FieldError] = []
     for key, value in values.items():
         defn = definitions.get(key)
         if defn is None or not defn.is_active:
-            errors.append(FieldError(f"{field}.{key}", "is not a custom field of this organization"))
+            errors.append(
+                FieldError(f"{field}.{key}", "is not a custom field of this organization")
+            )
             continue
         if value is None:
             merged.pop(key, None)
@@ -147,14 +155,24 @@ async def create_definition(
         raise Conflict(f"A custom field with key {data.key!r} already exists.")
     defn = repo.add(CustomFieldDefinition(**data.model_dump()))
     await repo.flush()
-    audit.record(session, actor, action="custom_field.created", entity_type="custom_field",
-                 entity_id=defn.id, changes=audit.diff({}, data.model_dump()))
+    audit.record(
+        session,
+        actor,
+        action="custom_field.created",
+        entity_type="custom_field",
+        entity_id=defn.id,
+        changes=audit.diff({}, data.model_dump()),
+    )
     return defn
 
 
 async def update_definition(
-    session: AsyncSession, actor: Actor, definition_id: uuid.UUID, data: CustomFieldUpdate,
-    *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    definition_id: uuid.UUID,
+    data: CustomFieldUpdate,
+    *,
+    if_match: str | None = None,
 ) -> CustomFieldDefinition:
     actor.require(Permission.SETTINGS_MANAGE)
     repo = CustomFieldRepository(session, actor.organization_id)
@@ -170,6 +188,12 @@ async def update_definition(
         if value is not None:
             setattr(defn, name, value)
     await repo.flush()
-    audit.record(session, actor, action="custom_field.updated", entity_type="custom_field",
-                 entity_id=defn.id, changes=audit.diff(before, {k: getattr(defn, k) for k in changes}))
+    audit.record(
+        session,
+        actor,
+        action="custom_field.updated",
+        entity_type="custom_field",
+        entity_id=defn.id,
+        changes=audit.diff(before, {k: getattr(defn, k) for k in changes}),
+    )
     return defn

@@ -18,9 +18,12 @@ from datetime import date
 FIRST_WEIGHTS = tuple(range(1, 12))
 SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 CENTURY_SEX = {
-    1: (1800, "male"), 2: (1800, "female"),
-    3: (1900, "male"), 4: (1900, "female"),
-    5: (2000, "male"), 6: (2000, "female"),
+    1: (1800, "male"),
+    2: (1800, "female"),
+    3: (1900, "male"),
+    4: (1900, "female"),
+    5: (2000, "male"),
+    6: (2000, "female"),
 }
 BIN_ENTITY_TYPES = {
     4: "resident legal entity",

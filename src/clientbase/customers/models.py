@@ -83,8 +83,11 @@ class Contact(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
     __table_args__ = (
         Index(None, "organization_id", "customer_id"),
         Index(
-            "uq_contacts_one_primary", "customer_id", unique=True,
-            sqlite_where=text("is_primary"), postgresql_where=text("is_primary"),
+            "uq_contacts_one_primary",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
         ),
     )
 
@@ -112,8 +115,12 @@ class Address(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
         Index(None, "organization_id", "customer_id"),
         Index(None, "organization_id", "city"),
         Index(
-            "uq_addresses_one_primary_per_type", "customer_id", "type", unique=True,
-            sqlite_where=text("is_primary"), postgresql_where=text("is_primary"),
+            "uq_addresses_one_primary_per_type",
+            "customer_id",
+            "type",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
         ),
     )
 

@@ -19,7 +19,10 @@ def present_customer(customer: Customer, actor: Actor) -> CustomerRead:
 
 
 def present_detail(
-    customer: Customer, actor: Actor, contacts: list[Contact], addresses: list[Address],
+    customer: Customer,
+    actor: Actor,
+    contacts: list[Contact],
+    addresses: list[Address],
     business_ids: list[Any],
 ) -> CustomerDetail:
     detail = CustomerDetail.model_validate(customer)
@@ -32,11 +35,13 @@ def present_detail(
 def _masked(read: CustomerRead, actor: Actor) -> Any:
     if actor.sees_pii:
         return read
-    return read.model_copy(update={
-        "iin": mask_national_id(read.iin),
-        "bin": mask_national_id(read.bin),
-        "date_of_birth": mask_date(read.date_of_birth),
-    })
+    return read.model_copy(
+        update={
+            "iin": mask_national_id(read.iin),
+            "bin": mask_national_id(read.bin),
+            "date_of_birth": mask_date(read.date_of_birth),
+        }
+    )
 
 
 def event_snapshot(customer: Customer) -> dict[str, Any]:

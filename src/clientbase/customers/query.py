@@ -16,8 +16,14 @@ SORTABLE = tuple(SORT_COLUMNS)
 
 
 async def build_filter(
-    session: AsyncSession, actor: Actor, *, search: str | None, assigned_to: str | None,
-    tags: list[str] | None, status: list[str] | None, **plain: object,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    search: str | None,
+    assigned_to: str | None,
+    tags: list[str] | None,
+    status: list[str] | None,
+    **plain: object,
 ) -> CustomerFilter:
     flt = CustomerFilter(**plain)  # type: ignore[arg-type]
     if search and search.strip():

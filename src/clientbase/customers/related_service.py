@@ -53,11 +53,16 @@ def check_nested(data: Any, region: str) -> list[FieldError]:
     for i, address in enumerate(data.addresses):
         if address.is_primary:
             if address.type in seen_types:
-                errors.append(FieldError(f"addresses[{i}].is_primary",
-                                         f"only one {address.type} address may be primary"))
+                errors.append(
+                    FieldError(
+                        f"addresses[{i}].is_primary",
+                        f"only one {address.type} address may be primary",
+                    )
+                )
             seen_types.add(address.type)
-        errors += normalize_phones(address.__dict__, ADDRESS_PHONES, region,
-                                   prefix=f"addresses[{i}].")
+        errors += normalize_phones(
+            address.__dict__, ADDRESS_PHONES, region, prefix=f"addresses[{i}]."
+        )
     return errors
 
 
@@ -96,10 +101,19 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
-def _audit(session: AsyncSession, actor: Actor, action: str, obj: Any, changes: dict[str, Any]) -> None:
+def _audit(
+    session: AsyncSession, actor: Actor, action: str, obj: Any, changes: dict[str, Any]
+) -> None:
     kind = action.split(".")[0]
-    audit.record(session, actor, action=action, entity_type=kind, entity_id=obj.id,
-                 customer_id=obj.customer_id, changes=changes)
+    audit.record(
+        session,
+        actor,
+        action=action,
+        entity_type=kind,
+        entity_id=obj.id,
+        customer_id=obj.customer_id,
+        changes=changes,
+    )
 
 
 # Contacts ---------------------------------------------------------------------------------
@@ -107,7 +121,9 @@ def _audit(session: AsyncSession, actor: Actor, action: str, obj: Any, changes: 
 CONTACT_FIELDS = tuple(ContactCreate.model_fields)
 
 
-async def list_contacts(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> list[Contact]:
+async def list_contacts(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> list[Contact]:
     await _customer(session, actor, customer_id, Permission.CUSTOMERS_READ)
     return await ContactRepository(session, actor.organization_id).for_customer(customer_id)
 
@@ -126,13 +142,24 @@ async def create_contact(
         await repo.clear_primary(customer_id, keep=None)
     contact = repo.add(Contact(customer_id=customer_id, **values))
     await repo.flush()
-    _audit(session, actor, "contact.created", contact, audit.diff({}, _snapshot(contact, CONTACT_FIELDS)))
+    _audit(
+        session,
+        actor,
+        "contact.created",
+        contact,
+        audit.diff({}, _snapshot(contact, CONTACT_FIELDS)),
+    )
     return contact
 
 
 async def update_contact(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, contact_id: uuid.UUID,
-    data: ContactUpdate, *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    *,
+    if_match: str | None = None,
 ) -> Contact:
     await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
     repo = ContactRepository(session, actor.organization_id)
@@ -168,7 +195,13 @@ async def delete_contact(
     contact = await repo.get_for_customer(customer_id, contact_id)
     if contact is None:
         raise NotFound("Contact not found.")
-    _audit(session, actor, "contact.deleted", contact, audit.diff(_snapshot(contact, CONTACT_FIELDS), {}))
+    _audit(
+        session,
+        actor,
+        "contact.deleted",
+        contact,
+        audit.diff(_snapshot(contact, CONTACT_FIELDS), {}),
+    )
     await session.delete(contact)
     await session.flush()
 
@@ -178,7 +211,9 @@ async def delete_contact(
 ADDRESS_FIELDS = tuple(AddressCreate.model_fields)
 
 
-async def list_addresses(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> list[Address]:
+async def list_addresses(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> list[Address]:
     await _customer(session, actor, customer_id, Permission.CUSTOMERS_READ)
     return await AddressRepository(session, actor.organization_id).for_customer(customer_id)
 
@@ -197,13 +232,24 @@ async def create_address(
         await repo.clear_primary(customer_id, values["type"], keep=None)
     address = repo.add(Address(customer_id=customer_id, **values))
     await repo.flush()
-    _audit(session, actor, "address.created", address, audit.diff({}, _snapshot(address, ADDRESS_FIELDS)))
+    _audit(
+        session,
+        actor,
+        "address.created",
+        address,
+        audit.diff({}, _snapshot(address, ADDRESS_FIELDS)),
+    )
     return address
 
 
 async def update_address(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, address_id: uuid.UUID,
-    data: AddressUpdate, *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    address_id: uuid.UUID,
+    data: AddressUpdate,
+    *,
+    if_match: str | None = None,
 ) -> Address:
     await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
     repo = AddressRepository(session, actor.organization_id)
@@ -240,7 +286,13 @@ async def delete_address(
     address = await repo.get_for_customer(customer_id, address_id)
     if address is None:
         raise NotFound("Address not found.")
-    _audit(session, actor, "address.deleted", address, audit.diff(_snapshot(address, ADDRESS_FIELDS), {}))
+    _audit(
+        session,
+        actor,
+        "address.deleted",
+        address,
+        audit.diff(_snapshot(address, ADDRESS_FIELDS), {}),
+    )
     await session.delete(address)
     await session.flush()
 
@@ -251,7 +303,11 @@ NOTE_FIELDS = tuple(NoteCreate.model_fields)
 
 
 async def list_notes(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, limit: int,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    *,
+    limit: int,
     cursor: str | None = None,
 ) -> Page[Note]:
     await _customer(session, actor, customer_id, Permission.CUSTOMERS_READ)
@@ -287,7 +343,9 @@ async def _note_for_change(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, note_id: uuid.UUID
 ) -> Note:
     await _customer(session, actor, customer_id, Permission.NOTES_WRITE)
-    note = await NoteRepository(session, actor.organization_id).get_for_customer(customer_id, note_id)
+    note = await NoteRepository(session, actor.organization_id).get_for_customer(
+        customer_id, note_id
+    )
     if note is None:
         raise NotFound("Note not found.")
     # Support staff and sales edit their own notes; managers and admins any note.
@@ -297,14 +355,22 @@ async def _note_for_change(
 
 
 async def update_note(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, note_id: uuid.UUID,
-    data: NoteUpdate, *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    note_id: uuid.UUID,
+    data: NoteUpdate,
+    *,
+    if_match: str | None = None,
 ) -> Note:
     note = await _note_for_change(session, actor, customer_id, note_id)
     check_version(note.version, data.version, if_match)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    nulls = [f for f in ("content", "type", "priority", "is_internal", "tags", "pinned")
-             if f in changes and changes[f] is None]
+    nulls = [
+        f
+        for f in ("content", "type", "priority", "is_internal", "tags", "pinned")
+        if f in changes and changes[f] is None
+    ]
     if nulls:
         raise _fail([FieldError(f, "may not be null") for f in nulls])
     before = _snapshot(note, NOTE_FIELDS)

@@ -15,8 +15,8 @@ from clientbase.core.sorting import SortSpec
 from clientbase.customers.models import (
     Address,
     Contact,
-    CustomFieldDefinition,
     Customer,
+    CustomFieldDefinition,
     Note,
 )
 from clientbase.db.repository import TenantRepository
@@ -62,16 +62,20 @@ class CustomerRepository(TenantRepository[Customer]):
         if not include_deleted:
             stmt = stmt.where(Customer.deleted_at.is_(None))
         if actor.sees_assigned_only:
-            stmt = stmt.where(or_(
-                Customer.assigned_to == actor.user_id,
-                and_(Customer.assigned_to.is_(None), Customer.status.in_(LEAD_STATUSES)),
-            ))
+            stmt = stmt.where(
+                or_(
+                    Customer.assigned_to == actor.user_id,
+                    and_(Customer.assigned_to.is_(None), Customer.status.in_(LEAD_STATUSES)),
+                )
+            )
         return stmt
 
     async def get_visible(
         self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool = False
     ) -> Customer | None:
-        stmt = self.visible(actor, include_deleted=include_deleted).where(Customer.id == customer_id)
+        stmt = self.visible(actor, include_deleted=include_deleted).where(
+            Customer.id == customer_id
+        )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def get_many_visible(
@@ -132,7 +136,8 @@ class CustomerRepository(TenantRepository[Customer]):
             op = "?|" if match == "any" else "?&"
             return Customer.tags.op(op)(pg_array(tags))  # type: ignore[no-any-return]
         each = [
-            select(1).select_from(func.json_each(Customer.tags).table_valued("value"))
+            select(1)
+            .select_from(func.json_each(Customer.tags).table_valued("value"))
             .where(func.json_each(Customer.tags).table_valued("value").c.value == tag)
             .exists()
             for tag in tags
@@ -156,8 +161,14 @@ class CustomerRepository(TenantRepository[Customer]):
         return or_(*options)
 
     async def list_page(
-        self, actor: Actor, flt: CustomerFilter, *, sort: SortSpec, after: list[Any] | None,
-        limit: int, offset: int | None,
+        self,
+        actor: Actor,
+        flt: CustomerFilter,
+        *,
+        sort: SortSpec,
+        after: list[Any] | None,
+        limit: int,
+        offset: int | None,
     ) -> list[Customer]:
         column = SORT_COLUMNS[sort.field]
         stmt = self._filtered(actor, flt)
@@ -191,20 +202,24 @@ class ContactRepository(TenantRepository[Contact]):
         stmt = stmt.order_by(Contact.is_primary.desc(), Contact.created_at, Contact.id)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def get_for_customer(self, customer_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
+    async def get_for_customer(
+        self, customer_id: uuid.UUID, contact_id: uuid.UUID
+    ) -> Contact | None:
         stmt = self.scoped().where(Contact.customer_id == customer_id, Contact.id == contact_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
     async def clear_primary(self, customer_id: uuid.UUID, *, keep: uuid.UUID | None) -> None:
         stmt = update(Contact).where(
-            Contact.organization_id == self.organization_id, Contact.customer_id == customer_id,
+            Contact.organization_id == self.organization_id,
+            Contact.customer_id == customer_id,
             Contact.is_primary.is_(True),
         )
         if keep is not None:
             stmt = stmt.where(Contact.id != keep)
         await self.session.execute(
-            stmt.values(is_primary=False, version=Contact.version + 1)
-            .execution_options(synchronize_session="fetch")
+            stmt.values(is_primary=False, version=Contact.version + 1).execution_options(
+                synchronize_session="fetch"
+            )
         )
 
 
@@ -216,7 +231,9 @@ class AddressRepository(TenantRepository[Address]):
         stmt = stmt.order_by(Address.type, Address.is_primary.desc(), Address.created_at)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def get_for_customer(self, customer_id: uuid.UUID, address_id: uuid.UUID) -> Address | None:
+    async def get_for_customer(
+        self, customer_id: uuid.UUID, address_id: uuid.UUID
+    ) -> Address | None:
         stmt = self.scoped().where(Address.customer_id == customer_id, Address.id == address_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
@@ -224,14 +241,17 @@ class AddressRepository(TenantRepository[Address]):
         self, customer_id: uuid.UUID, address_type: str, *, keep: uuid.UUID | None
     ) -> None:
         stmt = update(Address).where(
-            Address.organization_id == self.organization_id, Address.customer_id == customer_id,
-            Address.type == address_type, Address.is_primary.is_(True),
+            Address.organization_id == self.organization_id,
+            Address.customer_id == customer_id,
+            Address.type == address_type,
+            Address.is_primary.is_(True),
         )
         if keep is not None:
             stmt = stmt.where(Address.id != keep)
         await self.session.execute(
-            stmt.values(is_primary=False, version=Address.version + 1)
-            .execution_options(synchronize_session="fetch")
+            stmt.values(is_primary=False, version=Address.version + 1).execution_options(
+                synchronize_session="fetch"
+            )
         )
 
 
@@ -244,11 +264,13 @@ class NoteRepository(TenantRepository[Note]):
         stmt = self.scoped().where(Note.customer_id == customer_id)
         if after is not None:
             pinned, created_at, last_id = after
-            stmt = stmt.where(or_(
-                Note.pinned < pinned,
-                and_(Note.pinned == pinned, Note.created_at < created_at),
-                and_(Note.pinned == pinned, Note.created_at == created_at, Note.id < last_id),
-            ))
+            stmt = stmt.where(
+                or_(
+                    Note.pinned < pinned,
+                    and_(Note.pinned == pinned, Note.created_at < created_at),
+                    and_(Note.pinned == pinned, Note.created_at == created_at, Note.id < last_id),
+                )
+            )
         stmt = stmt.order_by(Note.pinned.desc(), Note.created_at.desc(), Note.id.desc())
         return list((await self.session.execute(stmt.limit(limit))).scalars())
 

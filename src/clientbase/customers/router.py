@@ -56,7 +56,9 @@ async def list_customers(
     tags_match: Literal["any", "all"] = "any",
     include_deleted: bool = False,
     only_deleted: bool = False,
-    sort: str | None = Query(default=None, description=f"One of {', '.join(SORTABLE)}; -x descends"),
+    sort: str | None = Query(
+        default=None, description=f"One of {', '.join(SORTABLE)}; -x descends"
+    ),
     limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
     page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
@@ -64,24 +66,48 @@ async def list_customers(
 ) -> CustomerPage:
     reject_unsafe([search, industry, lead_source, *(tags or [])])
     flt = await build_filter(
-        session, actor, search=search, type=type, status=status, is_active=is_active,
-        industry=industry, lead_source=lead_source, assigned_to=assigned_to, tags=tags,
-        tags_match=tags_match, include_deleted=include_deleted, only_deleted=only_deleted,
+        session,
+        actor,
+        search=search,
+        type=type,
+        status=status,
+        is_active=is_active,
+        industry=industry,
+        lead_source=lead_source,
+        assigned_to=assigned_to,
+        tags=tags,
+        tags_match=tags_match,
+        include_deleted=include_deleted,
+        only_deleted=only_deleted,
     )
     result = await service.list_customers(
-        session, actor, flt, sort=parse_sort(sort, SORTABLE, "-created_at"), limit=limit,
-        cursor=cursor, page=page, include_total=include_total,
+        session,
+        actor,
+        flt,
+        sort=parse_sort(sort, SORTABLE, "-created_at"),
+        limit=limit,
+        cursor=cursor,
+        page=page,
+        include_total=include_total,
     )
     return CustomerPage(
         items=[present_customer(c, actor) for c in result.items],
-        next_cursor=result.next_cursor, total=result.total,
+        next_cursor=result.next_cursor,
+        total=result.total,
     )
 
 
-@router.post("", status_code=201, response_model=CustomerDetail,
-             responses={409: {"description": "A unique field is taken; `existing_id` names the customer"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=CustomerDetail,
+    responses={409: {"description": "A unique field is taken; `existing_id` names the customer"}},
+)
 async def create_customer(
-    request: Request, body: CustomerCreate, session: SessionDep, actor: ActorDep,
+    request: Request,
+    body: CustomerCreate,
+    session: SessionDep,
+    actor: ActorDep,
     settings: SettingsDep,
 ) -> JSONResponse:
     async def produce() -> tuple[int, object]:
@@ -100,16 +126,21 @@ def _id_of(response: JSONResponse) -> str:
     return str(json.loads(response.body)["id"])
 
 
-async def _detail(session: SessionDep, actor: ActorDep, customer_id: uuid.UUID,
-                  include_deleted: bool = False) -> CustomerDetail:
-    parts = await service.get_customer_detail(session, actor, customer_id,
-                                              include_deleted=include_deleted)
+async def _detail(
+    session: SessionDep, actor: ActorDep, customer_id: uuid.UUID, include_deleted: bool = False
+) -> CustomerDetail:
+    parts = await service.get_customer_detail(
+        session, actor, customer_id, include_deleted=include_deleted
+    )
     return present_detail(parts[0], actor, *parts[1:])
 
 
 @router.get("/{customer_id}", response_model=CustomerDetail)
 async def get_customer(
-    customer_id: uuid.UUID, session: SessionDep, actor: ActorDep, response: Response,
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
     include_deleted: bool = False,
 ) -> CustomerDetail:
     detail = await _detail(session, actor, customer_id, include_deleted)
@@ -119,8 +150,12 @@ async def get_customer(
 
 @router.patch("/{customer_id}", response_model=CustomerDetail)
 async def patch_customer(
-    customer_id: uuid.UUID, body: CustomerUpdate, session: SessionDep, actor: ActorDep,
-    response: Response, if_match: IfMatch = None,
+    customer_id: uuid.UUID,
+    body: CustomerUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CustomerDetail:
     await service.update_customer(session, actor, customer_id, body, if_match=if_match)
     detail = await _detail(session, actor, customer_id)
@@ -130,8 +165,12 @@ async def patch_customer(
 
 @router.put("/{customer_id}", response_model=CustomerDetail)
 async def put_customer(
-    customer_id: uuid.UUID, body: CustomerReplace, session: SessionDep, actor: ActorDep,
-    response: Response, if_match: IfMatch = None,
+    customer_id: uuid.UUID,
+    body: CustomerReplace,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CustomerDetail:
     await service.update_customer(session, actor, customer_id, body, if_match=if_match)
     detail = await _detail(session, actor, customer_id)
@@ -157,8 +196,11 @@ async def restore_customer(
 
 @router.get("/{customer_id}/history", response_model=AuditPage)
 async def customer_history(
-    customer_id: uuid.UUID, session: SessionDep, actor: ActorDep,
-    limit: Limit = DEFAULT_LIMIT, cursor: str | None = None,
+    customer_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
 ) -> AuditPage:
     page = await service.history(session, actor, customer_id, limit=limit, cursor=cursor)
     return present_audit_page(page)
@@ -166,7 +208,10 @@ async def customer_history(
 
 @router.post("/bulk", response_model=BulkCreateResult)
 async def bulk_create(
-    request: Request, body: BulkCreate, session: SessionDep, actor: ActorDep,
+    request: Request,
+    body: BulkCreate,
+    session: SessionDep,
+    actor: ActorDep,
     settings: SettingsDep,
 ) -> JSONResponse:
     async def produce() -> tuple[int, object]:

@@ -30,7 +30,12 @@ from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.presenters import event_snapshot
 from clientbase.customers.repository import UNIQUE_FIELDS, CustomerFilter, CustomerRepository
 from clientbase.customers.rules import derived_name, normalize_phones, profile_errors
-from clientbase.customers.schemas import CustomerCreate, CustomerFields, CustomerReplace, CustomerUpdate
+from clientbase.customers.schemas import (
+    CustomerCreate,
+    CustomerFields,
+    CustomerReplace,
+    CustomerUpdate,
+)
 from clientbase.db.base import utcnow
 from clientbase.events import service as events
 from clientbase.tenancy import service as tenancy
@@ -70,8 +75,15 @@ async def get_customer_detail(
 
 
 async def list_customers(
-    session: AsyncSession, actor: Actor, flt: CustomerFilter, *, sort: SortSpec, limit: int,
-    cursor: str | None = None, page: int | None = None, include_total: bool = True,
+    session: AsyncSession,
+    actor: Actor,
+    flt: CustomerFilter,
+    *,
+    sort: SortSpec,
+    limit: int,
+    cursor: str | None = None,
+    page: int | None = None,
+    include_total: bool = True,
 ) -> Page[Customer]:
     actor.require(Permission.CUSTOMERS_READ)
     repo = _repo(session, actor)
@@ -142,12 +154,15 @@ async def _raise_if_taken(
         raise Conflict(
             f"Another customer already has this {field}.",
             errors=[FieldError(f, f"is already used by customer {cid}") for f, cid in conflicts],
-            existing_id=existing, field=field,
+            existing_id=existing,
+            field=field,
         )
 
 
 async def _flush_unique(
-    session: AsyncSession, repo: CustomerRepository, values: dict[str, Any],
+    session: AsyncSession,
+    repo: CustomerRepository,
+    values: dict[str, Any],
     exclude_id: uuid.UUID | None = None,
 ) -> None:
     """Flush; a unique violation that slipped past the check (a race) is still a 409."""
@@ -162,8 +177,14 @@ async def _flush_unique(
 
 
 async def prepare_profile(
-    session: AsyncSession, actor: Actor, values: dict[str, Any], *, region: str,
-    current_custom: dict[str, Any] | None, self_id: uuid.UUID | None, check_custom: bool = True,
+    session: AsyncSession,
+    actor: Actor,
+    values: dict[str, Any],
+    *,
+    region: str,
+    current_custom: dict[str, Any] | None,
+    self_id: uuid.UUID | None,
+    check_custom: bool = True,
 ) -> dict[str, Any]:
     """Normalise and check a complete profile dict in place; raises one 422 with every error."""
     errors = normalize_phones(values, ("phone",), region)
@@ -188,8 +209,9 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
         values["assigned_to"] = actor.user_id
     nested_errors = related_service.check_nested(data, region)
     try:
-        await prepare_profile(session, actor, values, region=region, current_custom=None,
-                              self_id=None)
+        await prepare_profile(
+            session, actor, values, region=region, current_custom=None, self_id=None
+        )
     except ValidationFailed as exc:
         exc.errors += nested_errors
         raise
@@ -208,32 +230,48 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
     related_service.add_nested(session, actor, customer.id, data)
     tenancy.join_businesses(session, actor, customer.id, business_ids)
     await session.flush()
-    audit.record(session, actor, action="customer.created", entity_type="customer",
-                 entity_id=customer.id, customer_id=customer.id,
-                 changes=audit.diff({}, snapshot(customer)))
-    events.emit(session, actor, "customer.created", aggregate_type="customer",
-                aggregate_id=customer.id, payload={"customer": event_snapshot(customer)})
+    audit.record(
+        session,
+        actor,
+        action="customer.created",
+        entity_type="customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        changes=audit.diff({}, snapshot(customer)),
+    )
+    events.emit(
+        session,
+        actor,
+        "customer.created",
+        aggregate_type="customer",
+        aggregate_id=customer.id,
+        payload={"customer": event_snapshot(customer)},
+    )
     return customer
 
 
-async def get_for_write(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
-) -> Customer:
+async def get_for_write(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> Customer:
     actor.require(Permission.CUSTOMERS_WRITE)
     return await get_customer(session, actor, customer_id)
 
 
 async def update_customer(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID,
-    data: CustomerUpdate | CustomerReplace, *, if_match: str | None = None,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    data: CustomerUpdate | CustomerReplace,
+    *,
+    if_match: str | None = None,
 ) -> Customer:
     customer = await get_for_write(session, actor, customer_id)
     check_version(customer.version, data.version, if_match)
     replace = isinstance(data, CustomerReplace)
     if replace:
         if data.contacts or data.addresses or data.business_ids:
-            raise ValidationFailed.on("contacts", "PUT replaces the profile only; "
-                                      "use the contacts and addresses endpoints")
+            raise ValidationFailed.on(
+                "contacts",
+                "PUT replaces the profile only; use the contacts and addresses endpoints",
+            )
         changes = data.model_dump(exclude=NESTED)
     else:
         changes = data.model_dump(exclude_unset=True, exclude=NESTED)
@@ -246,7 +284,11 @@ async def update_customer(
         raise ValidationFailed(errors=[FieldError(f, "may not be null") for f in nulls])
     region = await tenancy.phone_region(session, actor.organization_id)
     await prepare_profile(
-        session, actor, merged, region=region, self_id=customer.id,
+        session,
+        actor,
+        merged,
+        region=region,
+        self_id=customer.id,
         current_custom=None if replace else before["custom_fields"],
         check_custom=replace or "custom_fields" in changes,
     )
@@ -264,24 +306,52 @@ async def update_customer(
 
 
 def _record_update(
-    session: AsyncSession, actor: Actor, customer: Customer, before: dict[str, Any],
+    session: AsyncSession,
+    actor: Actor,
+    customer: Customer,
+    before: dict[str, Any],
     delta: dict[str, Any],
 ) -> None:
-    audit.record(session, actor, action="customer.updated", entity_type="customer",
-                 entity_id=customer.id, customer_id=customer.id, changes=delta)
+    audit.record(
+        session,
+        actor,
+        action="customer.updated",
+        entity_type="customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        changes=delta,
+    )
     payload = {"customer": event_snapshot(customer), "changed_fields": sorted(delta)}
-    events.emit(session, actor, "customer.updated", aggregate_type="customer",
-                aggregate_id=customer.id, payload=payload)
+    events.emit(
+        session,
+        actor,
+        "customer.updated",
+        aggregate_type="customer",
+        aggregate_id=customer.id,
+        payload=payload,
+    )
     if "status" in delta:
-        events.emit(session, actor, "customer.status_changed", aggregate_type="customer",
-                    aggregate_id=customer.id,
-                    payload={"customer_id": customer.id, "from": before["status"],
-                             "to": customer.status})
+        events.emit(
+            session,
+            actor,
+            "customer.status_changed",
+            aggregate_type="customer",
+            aggregate_id=customer.id,
+            payload={"customer_id": customer.id, "from": before["status"], "to": customer.status},
+        )
     if "assigned_to" in delta:
-        events.emit(session, actor, "customer.assigned", aggregate_type="customer",
-                    aggregate_id=customer.id,
-                    payload={"customer_id": customer.id, "from": before["assigned_to"],
-                             "to": customer.assigned_to})
+        events.emit(
+            session,
+            actor,
+            "customer.assigned",
+            aggregate_type="customer",
+            aggregate_id=customer.id,
+            payload={
+                "customer_id": customer.id,
+                "from": before["assigned_to"],
+                "to": customer.assigned_to,
+            },
+        )
 
 
 async def delete_customer(
@@ -294,17 +364,27 @@ async def delete_customer(
     customer.deleted_at = utcnow()
     customer.updated_by = actor.id
     await session.flush()
-    audit.record(session, actor, action="customer.deleted", entity_type="customer",
-                 entity_id=customer.id, customer_id=customer.id,
-                 changes={"deleted_at": {"old": None, "new": customer.deleted_at.isoformat()}})
-    events.emit(session, actor, "customer.deleted", aggregate_type="customer",
-                aggregate_id=customer.id, payload={"customer_id": customer.id})
+    audit.record(
+        session,
+        actor,
+        action="customer.deleted",
+        entity_type="customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        changes={"deleted_at": {"old": None, "new": customer.deleted_at.isoformat()}},
+    )
+    events.emit(
+        session,
+        actor,
+        "customer.deleted",
+        aggregate_type="customer",
+        aggregate_id=customer.id,
+        payload={"customer_id": customer.id},
+    )
     return customer
 
 
-async def restore_customer(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
-) -> Customer:
+async def restore_customer(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> Customer:
     actor.require(Permission.CUSTOMERS_DELETE)
     customer = await get_customer(session, actor, customer_id, include_deleted=True)
     if customer.deleted_at is None:
@@ -315,18 +395,35 @@ async def restore_customer(
     customer.deleted_at = None
     customer.updated_by = actor.id
     await session.flush()
-    audit.record(session, actor, action="customer.restored", entity_type="customer",
-                 entity_id=customer.id, customer_id=customer.id,
-                 changes={"deleted_at": {"old": deleted_at.isoformat(), "new": None}})
-    events.emit(session, actor, "customer.restored", aggregate_type="customer",
-                aggregate_id=customer.id, payload={"customer": event_snapshot(customer)})
+    audit.record(
+        session,
+        actor,
+        action="customer.restored",
+        entity_type="customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        changes={"deleted_at": {"old": deleted_at.isoformat(), "new": None}},
+    )
+    events.emit(
+        session,
+        actor,
+        "customer.restored",
+        aggregate_type="customer",
+        aggregate_id=customer.id,
+        payload={"customer": event_snapshot(customer)},
+    )
     return customer
 
 
 async def history(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, limit: int,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    *,
+    limit: int,
     cursor: str | None = None,
 ) -> Page[Any]:
     await get_customer(session, actor, customer_id, include_deleted=True)
-    return await audit.list_entries(session, actor, limit=limit, cursor=cursor,
-                                    customer_id=customer_id)
+    return await audit.list_entries(
+        session, actor, limit=limit, cursor=cursor, customer_id=customer_id
+    )

@@ -29,8 +29,10 @@ async def validate_bin(body: IdentifierCheckRequest, actor: ActorDep) -> Identif
 
 @router.get("/custom-fields", response_model=list[CustomFieldRead])
 async def list_custom_fields(session: SessionDep, actor: ActorDep) -> list[CustomFieldRead]:
-    return [CustomFieldRead.model_validate(d)
-            for d in await custom_fields.list_definitions(session, actor)]
+    return [
+        CustomFieldRead.model_validate(d)
+        for d in await custom_fields.list_definitions(session, actor)
+    ]
 
 
 @router.post("/custom-fields", status_code=201, response_model=CustomFieldRead)
@@ -44,9 +46,14 @@ async def create_custom_field(
 
 @router.patch("/custom-fields/{definition_id}", response_model=CustomFieldRead)
 async def update_custom_field(
-    definition_id: uuid.UUID, body: CustomFieldUpdate, session: SessionDep, actor: ActorDep,
+    definition_id: uuid.UUID,
+    body: CustomFieldUpdate,
+    session: SessionDep,
+    actor: ActorDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CustomFieldRead:
     return CustomFieldRead.model_validate(
-        await custom_fields.update_definition(session, actor, definition_id, body, if_match=if_match)
+        await custom_fields.update_definition(
+            session, actor, definition_id, body, if_match=if_match
+        )
     )

@@ -33,16 +33,28 @@ class EventPage(OutputModel):
 
 @router.get("", response_model=EventPage)
 async def pull_events(
-    session: SessionDep, actor: ActorDep,
-    after: Annotated[str | None, Query(description="The `next_cursor` of the previous page")] = None,
-    limit: Limit = 100, type: str | None = None, aggregate_id: uuid.UUID | None = None,
+    session: SessionDep,
+    actor: ActorDep,
+    after: Annotated[
+        str | None, Query(description="The `next_cursor` of the previous page")
+    ] = None,
+    limit: Limit = 100,
+    type: str | None = None,
+    aggregate_id: uuid.UUID | None = None,
 ) -> EventPage:
-    page = await service.pull(session, actor, after=after, limit=limit, event_type=type,
-                              aggregate_id=aggregate_id)
+    page = await service.pull(
+        session, actor, after=after, limit=limit, event_type=type, aggregate_id=aggregate_id
+    )
     items = [
-        EventRead(id=str(e.seq), type=e.event_type, aggregate_type=e.aggregate_type,
-                  aggregate_id=e.aggregate_id, occurred_at=e.occurred_at,
-                  request_id=e.request_id, data=e.payload)
+        EventRead(
+            id=str(e.seq),
+            type=e.event_type,
+            aggregate_type=e.aggregate_type,
+            aggregate_id=e.aggregate_id,
+            occurred_at=e.occurred_at,
+            request_id=e.request_id,
+            data=e.payload,
+        )
         for e in page.items
     ]
     return EventPage(items=items, next_cursor=page.next_cursor)

@@ -72,8 +72,12 @@ async def pull(
             raise ValidationFailed.on("after", "must be a cursor returned by this feed")
         after_seq = int(after)
     rows = await repository.list_after(
-        session, actor.organization_id, after_seq=after_seq, limit=limit,
-        event_type=event_type, aggregate_id=aggregate_id,
+        session,
+        actor.organization_id,
+        after_seq=after_seq,
+        limit=limit,
+        event_type=event_type,
+        aggregate_id=aggregate_id,
     )
     next_cursor = str(rows[-1].seq) if rows else (str(after_seq) if after else None)
     return Page(items=rows, next_cursor=next_cursor)

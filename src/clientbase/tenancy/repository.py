@@ -12,7 +12,9 @@ from clientbase.db.repository import TenantRepository
 from clientbase.tenancy.models import Business, Membership, Organization
 
 
-async def get_organization(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+async def get_organization(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> Organization | None:
     return await session.get(Organization, organization_id)
 
 

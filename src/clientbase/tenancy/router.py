@@ -34,5 +34,7 @@ async def list_businesses(session: SessionDep, actor: ActorDep) -> list[Business
 
 
 @router.post("/businesses", status_code=201, response_model=BusinessRead)
-async def create_business(body: BusinessCreate, session: SessionDep, actor: ActorDep) -> BusinessRead:
+async def create_business(
+    body: BusinessCreate, session: SessionDep, actor: ActorDep
+) -> BusinessRead:
     return BusinessRead.model_validate(await service.create_business(session, actor, body))

@@ -11,11 +11,13 @@ from pydantic import field_validator
 
 from clientbase.core.schemas import InputModel, OutputModel, Text
 
+
 class OrganizationRead(OutputModel):
     id: uuid.UUID
     name: str
     settings: dict[str, Any]
     created_at: datetime
+
 
 class OrganizationSettingsUpdate(InputModel):
     default_phone_region: Text(2, 2) | None = None
@@ -28,8 +30,10 @@ class OrganizationSettingsUpdate(InputModel):
             raise ValueError("must be a region phonenumbers knows, such as KZ")
         return value.upper() if value else None
 
+
 class BusinessCreate(InputModel):
     name: Text(200, 1)
+
 
 class BusinessRead(OutputModel):
     id: uuid.UUID

@@ -29,8 +29,14 @@ async def create_organization(session: AsyncSession, *, name: str) -> Organizati
     session.add(business)
     await session.flush()
     actor = Actor.system(org.id)
-    audit.record(session, actor, action="organization.created", entity_type="organization",
-                 entity_id=org.id, changes={"name": {"old": None, "new": name}})
+    audit.record(
+        session,
+        actor,
+        action="organization.created",
+        entity_type="organization",
+        entity_id=org.id,
+        changes={"name": {"old": None, "new": name}},
+    )
     return org
 
 
@@ -64,9 +70,14 @@ async def update_settings(
     org = await get_current(session, actor)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     new_settings = {**org.settings, **changes}
-    audit.record(session, actor, action="organization.settings_updated",
-                 entity_type="organization", entity_id=org.id,
-                 changes=audit.diff(org.settings, new_settings))
+    audit.record(
+        session,
+        actor,
+        action="organization.settings_updated",
+        entity_type="organization",
+        entity_id=org.id,
+        changes=audit.diff(org.settings, new_settings),
+    )
     org.settings = new_settings
     await session.flush()
     return org
@@ -83,8 +94,14 @@ async def create_business(session: AsyncSession, actor: Actor, data: BusinessCre
         raise Conflict(f"A business named {data.name!r} already exists.")
     business = repo.add(Business(name=data.name, is_default=False))
     await repo.flush()
-    audit.record(session, actor, action="business.created", entity_type="business",
-                 entity_id=business.id, changes={"name": {"old": None, "new": data.name}})
+    audit.record(
+        session,
+        actor,
+        action="business.created",
+        entity_type="business",
+        entity_id=business.id,
+        changes={"name": {"old": None, "new": data.name}},
+    )
     return business
 
 
