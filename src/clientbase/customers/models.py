@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbase.db.base import (
@@ -32,6 +32,13 @@ class Customer(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
         Index(None, "organization_id", "created_at", "id"),
         Index(None, "organization_id", "status", "created_at"),
         Index(None, "organization_id", "assigned_to"),
+        Index(None, "organization_id", "name", "id"),
+        Index(None, "organization_id", "updated_at", "id"),
+        Index(
+            "ix_customers_organization_id_industry_lower",
+            "organization_id",
+            func.lower(text("industry")),
+        ),
     )
 
     type: Mapped[str] = mapped_column(String(20))
@@ -76,6 +83,8 @@ class Customer(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
     updated_by: Mapped[uuid.UUID | None]
     deleted_at: Mapped[datetime | None]
     anonymized_at: Mapped[datetime | None]
+    # Normalised name/company/email/phone/contact names; see clientbase.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Contact(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
@@ -114,6 +123,7 @@ class Address(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
     __table_args__ = (
         Index(None, "organization_id", "customer_id"),
         Index(None, "organization_id", "city"),
+        Index(None, "organization_id", "country"),
         Index(
             "uq_addresses_one_primary_per_type",
             "customer_id",
