@@ -24,6 +24,7 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None = None
     total: int | None = None
+    total_is_estimate: bool = False
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -14,6 +14,7 @@ from clientbase.auth.permissions import Permission
 from clientbase.core.concurrency import check_version
 from clientbase.core.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
+from clientbase.customers import search_index
 from clientbase.customers.models import Address, Contact, Customer, Note
 from clientbase.customers.related_schemas import (
     AddressCreate,
@@ -131,7 +132,7 @@ async def list_contacts(
 async def create_contact(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, data: ContactCreate
 ) -> Contact:
-    await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
+    customer = await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
     values = data.model_dump()
     region = await tenancy.phone_region(session, actor.organization_id)
     errors = normalize_phones(values, CONTACT_PHONES, region)
@@ -142,6 +143,7 @@ async def create_contact(
         await repo.clear_primary(customer_id, keep=None)
     contact = repo.add(Contact(customer_id=customer_id, **values))
     await repo.flush()
+    await search_index.refresh_after_contact_change(session, customer)
     _audit(
         session,
         actor,
@@ -161,7 +163,7 @@ async def update_contact(
     *,
     if_match: str | None = None,
 ) -> Contact:
-    await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
+    customer = await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
     repo = ContactRepository(session, actor.organization_id)
     contact = await repo.get_for_customer(customer_id, contact_id)
     if contact is None:
@@ -184,13 +186,14 @@ async def update_contact(
     delta = audit.diff(before, _snapshot(contact, CONTACT_FIELDS))
     if delta:
         _audit(session, actor, "contact.updated", contact, delta)
+        await search_index.refresh_after_contact_change(session, customer)
     return contact
 
 
 async def delete_contact(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, contact_id: uuid.UUID
 ) -> None:
-    await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
+    customer = await _customer(session, actor, customer_id, Permission.CUSTOMERS_WRITE)
     repo = ContactRepository(session, actor.organization_id)
     contact = await repo.get_for_customer(customer_id, contact_id)
     if contact is None:
@@ -204,6 +207,7 @@ async def delete_contact(
     )
     await session.delete(contact)
     await session.flush()
+    await search_index.refresh_after_contact_change(session, customer)
 
 
 # Addresses --------------------------------------------------------------------------------

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy import Select, and_, func, or_, update
 
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import LEAD_STATUSES
-from clientbase.core.sorting import SortSpec
 from clientbase.customers.models import (
     Address,
     Contact,
@@ -20,38 +17,8 @@ from clientbase.customers.models import (
     Note,
 )
 from clientbase.db.repository import TenantRepository
-from clientbase.db.session import dialect_name
 
 UNIQUE_FIELDS = ("email", "phone", "iin", "bin")
-SORT_COLUMNS: dict[str, Any] = {
-    "created_at": Customer.created_at,
-    "updated_at": Customer.updated_at,
-    "name": Customer.name,
-    "rating": func.coalesce(Customer.rating, 0),
-}
-
-
-def like_pattern(text: str) -> str:
-    """Substring pattern where the user's % and _ match themselves."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-@dataclass
-class CustomerFilter:
-    search: str | None = None
-    phone_search: str | None = None
-    type: str | None = None
-    status: list[str] = field(default_factory=list)
-    is_active: bool | None = None
-    industry: str | None = None
-    lead_source: str | None = None
-    assigned_to: uuid.UUID | None = None
-    unassigned: bool = False
-    tags: list[str] = field(default_factory=list)
-    tags_match: str = "any"
-    include_deleted: bool = False
-    only_deleted: bool = False
 
 
 class CustomerRepository(TenantRepository[Customer]):
@@ -106,87 +73,13 @@ class CustomerRepository(TenantRepository[Customer]):
                     found.append((name, row.id))
         return found
 
-    def _filtered(self, actor: Actor, flt: CustomerFilter) -> Select[Any]:
-        stmt = self.visible(actor, include_deleted=flt.include_deleted or flt.only_deleted)
-        if flt.only_deleted:
-            stmt = stmt.where(Customer.deleted_at.is_not(None))
-        conditions: list[ColumnElement[bool]] = []
-        if flt.type:
-            conditions.append(Customer.type == flt.type)
-        if flt.status:
-            conditions.append(Customer.status.in_(flt.status))
-        if flt.is_active is not None:
-            conditions.append(Customer.is_active.is_(flt.is_active))
-        if flt.industry:
-            conditions.append(func.lower(Customer.industry) == flt.industry.lower())
-        if flt.lead_source:
-            conditions.append(Customer.lead_source == flt.lead_source)
-        if flt.assigned_to is not None:
-            conditions.append(Customer.assigned_to == flt.assigned_to)
-        if flt.unassigned:
-            conditions.append(Customer.assigned_to.is_(None))
-        if flt.tags:
-            conditions.append(self._tags_condition(flt.tags, flt.tags_match))
-        if flt.search:
-            conditions.append(self._search_condition(flt.search, flt.phone_search))
-        return stmt.where(*conditions)
-
-    def _tags_condition(self, tags: list[str], match: str) -> ColumnElement[bool]:
-        if dialect_name(self.session) == "postgresql":
-            op = "?|" if match == "any" else "?&"
-            return Customer.tags.op(op)(pg_array(tags))  # type: ignore[no-any-return]
-        each = [
-            select(1)
-            .select_from(func.json_each(Customer.tags).table_valued("value"))
-            .where(func.json_each(Customer.tags).table_valued("value").c.value == tag)
-            .exists()
-            for tag in tags
-        ]
-        return or_(*each) if match == "any" else and_(*each)
-
-    def _search_condition(self, text: str, phone: str | None) -> ColumnElement[bool]:
-        pattern = like_pattern(text)
-        options = [
-            func.lower(Customer.name).like(pattern, escape="\\"),
-            func.lower(Customer.company_name).like(pattern, escape="\\"),
-            Customer.email.like(pattern, escape="\\"),
-            Customer.iin == text,
-            Customer.bin == text,
-        ]
-        digits = "".join(ch for ch in text if ch.isdigit())
-        if len(digits) >= 4:
-            options.append(Customer.phone.like(f"%{digits}%"))
-        if phone:
-            options.append(Customer.phone == phone)
-        return or_(*options)
-
-    async def list_page(
-        self,
-        actor: Actor,
-        flt: CustomerFilter,
-        *,
-        sort: SortSpec,
-        after: list[Any] | None,
-        limit: int,
-        offset: int | None,
-    ) -> list[Customer]:
-        column = SORT_COLUMNS[sort.field]
-        stmt = self._filtered(actor, flt)
-        if after is not None:
-            value, last_id = after
-            if sort.descending:
-                stmt = stmt.where(or_(column < value, and_(column == value, Customer.id < last_id)))
-            else:
-                stmt = stmt.where(or_(column > value, and_(column == value, Customer.id > last_id)))
-        order = (column.desc(), Customer.id.desc()) if sort.descending else (column, Customer.id)
-        stmt = stmt.order_by(*order).limit(limit)
-        if offset:
-            stmt = stmt.offset(offset)
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def count(self, actor: Actor, flt: CustomerFilter) -> int:
-        stmt = self._filtered(actor, flt).with_only_columns(func.count(Customer.id))
-        return (await self.session.execute(stmt)).scalar_one()
+    async def write_search_text(self, customer_id: uuid.UUID, search_text: str) -> None:
+        await self.session.execute(
+            update(Customer)
+            .where(Customer.organization_id == self.organization_id, Customer.id == customer_id)
+            .values(search_text=search_text)
+            .execution_options(synchronize_session=False)
+        )
 
     async def counts_by(self, actor: Actor, column_name: str) -> dict[str, int]:
         column = getattr(Customer, column_name)

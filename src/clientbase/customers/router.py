@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -26,7 +27,7 @@ from clientbase.customers.bulk_schemas import (
     BulkUpdateResult,
 )
 from clientbase.customers.presenters import present_customer, present_detail
-from clientbase.customers.query import SORTABLE, build_filter
+from clientbase.customers.query import CUSTOM_FIELD_PREFIX, SORTABLE, build_filter
 from clientbase.customers.schemas import (
     CustomerCreate,
     CustomerDetail,
@@ -43,28 +44,38 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 @router.get("", response_model=CustomerPage)
 async def list_customers(
+    request: Request,
     session: SessionDep,
     actor: ActorDep,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: Annotated[
+        str | None, Query(max_length=200, description="Name, company, email, phone, contacts")
+    ] = None,
     type: CustomerType | None = None,
     status: Annotated[list[CustomerStatus] | None, Query()] = None,
     is_active: bool | None = None,
-    industry: str | None = None,
-    lead_source: str | None = None,
+    industry: Annotated[str | None, Query(max_length=100)] = None,
+    lead_source: Annotated[str | None, Query(max_length=100)] = None,
+    city: Annotated[str | None, Query(max_length=150)] = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    business_id: uuid.UUID | None = None,
     assigned_to: Annotated[str | None, Query(description="A user id, or `none`")] = None,
     tags: Annotated[list[str] | None, Query()] = None,
     tags_match: Literal["any", "all"] = "any",
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
     include_deleted: bool = False,
     only_deleted: bool = False,
     sort: str | None = Query(
-        default=None, description=f"One of {', '.join(SORTABLE)}; -x descends"
+        default=None, description=f"One of {', '.join(SORTABLE)}; prefix - to descend"
     ),
     limit: Limit = DEFAULT_LIMIT,
     cursor: str | None = None,
     page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     include_total: bool = True,
 ) -> CustomerPage:
-    reject_unsafe([search, industry, lead_source, *(tags or [])])
+    """Filter by any field; custom fields as `cf.<key>=value`."""
+    custom = {k: v for k, v in request.query_params.items() if k.startswith(CUSTOM_FIELD_PREFIX)}
+    reject_unsafe([search, industry, lead_source, city, *(tags or []), *custom.values()])
     flt = await build_filter(
         session,
         actor,
@@ -74,9 +85,15 @@ async def list_customers(
         is_active=is_active,
         industry=industry,
         lead_source=lead_source,
+        city=city,
+        country=country,
+        business_id=business_id,
         assigned_to=assigned_to,
         tags=tags,
         tags_match=tags_match,
+        created_from=created_from,
+        created_to=created_to,
+        custom=custom,
         include_deleted=include_deleted,
         only_deleted=only_deleted,
     )
@@ -94,6 +111,7 @@ async def list_customers(
         items=[present_customer(c, actor) for c in result.items],
         next_cursor=result.next_cursor,
         total=result.total,
+        total_is_estimate=result.total_is_estimate,
     )
 
 

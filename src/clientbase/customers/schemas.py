@@ -199,6 +199,7 @@ class CustomerPage(OutputModel):
     items: list[CustomerRead]
     next_cursor: str | None
     total: int | None
+    total_is_estimate: bool = False
 
 
 class IdentifierCheckRead(OutputModel):

@@ -25,10 +25,11 @@ from clientbase.core.errors import (
 )
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.core.sorting import SortSpec
-from clientbase.customers import custom_fields, related_service
+from clientbase.customers import custom_fields, related_service, search_index
+from clientbase.customers.listing_repository import CustomerFilter, CustomerListRepository
 from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.presenters import event_snapshot
-from clientbase.customers.repository import UNIQUE_FIELDS, CustomerFilter, CustomerRepository
+from clientbase.customers.repository import UNIQUE_FIELDS, CustomerRepository
 from clientbase.customers.rules import derived_name, normalize_phones, profile_errors
 from clientbase.customers.schemas import (
     CustomerCreate,
@@ -38,6 +39,7 @@ from clientbase.customers.schemas import (
 )
 from clientbase.db.base import utcnow
 from clientbase.events import service as events
+from clientbase.search import fuzzy
 from clientbase.tenancy import service as tenancy
 
 PROFILE_FIELDS = tuple(CustomerFields.model_fields)
@@ -85,22 +87,83 @@ async def list_customers(
     page: int | None = None,
     include_total: bool = True,
 ) -> Page[Customer]:
+    """Keyset pages in the chosen sort; with a search, relevance order (exact email, phone
+    or national id first, then name prefix, then substring) and a typo-tolerant pass when
+    the first page would otherwise come back short."""
     actor.require(Permission.CUSTOMERS_READ)
-    repo = _repo(session, actor)
-    after = None
-    if cursor:
-        after = decode_cursor(cursor)
-        if len(after) != 3 or after[0] != sort.token:
-            raise ValidationFailed.on("cursor", "belongs to another sort order")
-        after = [_cursor_value(sort.field, after[1]), uuid.UUID(after[2])]
+    repo = CustomerListRepository(session, actor.organization_id)
+    if flt.search is not None:
+        return await _search(
+            repo, actor, flt, limit=limit, cursor=cursor, page=page, include_total=include_total
+        )
+    after = _decode_keyset(cursor, sort) if cursor else None
     offset = (page - 1) * limit if page and not cursor else None
-    rows = await repo.list_page(actor, flt, sort=sort, after=after, limit=limit + 1, offset=offset)
+    rows = await repo.keyset_page(
+        actor, flt, sort=sort, after=after, limit=limit + 1, offset=offset
+    )
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor([sort.token, _sort_value(last, sort.field), str(last.id)])
-    total = await repo.count(actor, flt) if include_total else None
-    return Page(items=rows[:limit], next_cursor=next_cursor, total=total)
+    total, estimated = await repo.count(actor, flt) if include_total else (None, False)
+    return Page(
+        items=rows[:limit], next_cursor=next_cursor, total=total, total_is_estimate=estimated
+    )
+
+
+async def _search(
+    repo: CustomerListRepository,
+    actor: Actor,
+    flt: CustomerFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    page: int | None,
+    include_total: bool,
+) -> Page[Customer]:
+    assert flt.search is not None
+    offset = (page - 1) * limit if page else 0
+    if cursor:
+        raw = decode_cursor(cursor)
+        if len(raw) != 2 or raw[0] != "search" or not isinstance(raw[1], int) or raw[1] < 0:
+            raise ValidationFailed.on("cursor", "belongs to another listing")
+        offset = raw[1]
+    rows = await repo.search_page(actor, flt, limit=limit + 1, offset=offset)
+    next_cursor = encode_cursor(["search", offset + limit]) if len(rows) > limit else None
+    rows = rows[:limit]
+    total, estimated = await repo.count(actor, flt) if include_total else (None, False)
+    if offset == 0 and len(rows) < limit:
+        extra = await _typo_matches(repo, actor, flt, exclude={c.id for c in rows})
+        rows += extra[: limit - len(rows)]
+        if total is not None:
+            total += len(extra)
+    return Page(items=rows, next_cursor=next_cursor, total=total, total_is_estimate=estimated)
+
+
+async def _typo_matches(
+    repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, *, exclude: set[uuid.UUID]
+) -> list[Customer]:
+    assert flt.search is not None
+    terms = flt.search
+    unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
+    scored = []
+    for customer in await repo.fuzzy_candidates(actor, unsearched, terms):
+        if customer.id in exclude:
+            continue
+        score = fuzzy.score(terms.words, customer.search_text)
+        if score is not None:
+            scored.append((-score, customer.name, str(customer.id), customer))
+    return [entry[-1] for entry in sorted(scored, key=lambda e: e[:3])]
+
+
+def _decode_keyset(cursor: str, sort: SortSpec) -> list[Any]:
+    raw = decode_cursor(cursor)
+    if len(raw) != 3 or raw[0] != sort.token:
+        raise ValidationFailed.on("cursor", "belongs to another sort order")
+    try:
+        return [_cursor_value(sort.field, raw[1]), uuid.UUID(str(raw[2]))]
+    except ValueError as exc:
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
 
 
 def _sort_value(customer: Customer, field: str) -> Any:
@@ -226,6 +289,13 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
     )
     values["current_balance"] = values.get("current_balance") or 0
     customer = repo.add(Customer(**values, created_by=actor.id, updated_by=actor.id))
+    search_index.apply(
+        customer,
+        [
+            search_index.contact_name(c.first_name, c.middle_name, c.last_name)
+            for c in data.contacts
+        ],
+    )
     await _flush_unique(session, repo, values)
     related_service.add_nested(session, actor, customer.id, data)
     tenancy.join_businesses(session, actor, customer.id, business_ids)
@@ -300,6 +370,7 @@ async def update_customer(
     for name in PROFILE_FIELDS:
         setattr(customer, name, merged[name])
     customer.updated_by = actor.id
+    await search_index.refresh(session, customer)
     await _flush_unique(session, repo, merged, exclude_id=customer.id)
     _record_update(session, actor, customer, before, delta)
     return customer

@@ -15,7 +15,8 @@ POSTGRES_INSTALL = (
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "CREATE INDEX IF NOT EXISTS ix_customers_search_trgm ON customers "
     "USING gin (organization_id, search_text gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS ix_customers_tags_gin ON customers USING gin (organization_id, tags)",
+    "CREATE INDEX IF NOT EXISTS ix_customers_tags_gin ON customers "
+    "USING gin (organization_id, tags)",
 )
 POSTGRES_UNINSTALL = (
     "DROP INDEX IF EXISTS ix_customers_tags_gin",

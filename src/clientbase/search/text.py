@@ -9,10 +9,26 @@ from collections.abc import Iterable
 
 # Letters with no Unicode decomposition that people often type as their plain neighbour:
 # Vietnamese/Nordic/Polish strokes, and the Kazakh Cyrillic letters Russian keyboards lack.
-_FOLD = str.maketrans({
-    "đ": "d", "ø": "o", "ł": "l", "ß": "ss", "ı": "i", "æ": "ae", "œ": "oe",
-    "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и",
-})
+_FOLD = str.maketrans(
+    {
+        "đ": "d",
+        "ø": "o",
+        "ł": "l",
+        "ß": "ss",
+        "ı": "i",
+        "æ": "ae",
+        "œ": "oe",
+        "ә": "а",
+        "ғ": "г",
+        "қ": "к",
+        "ң": "н",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "и",
+    }
+)
 MAX_LENGTH = 2000
 
 

@@ -1,0 +1,238 @@
+"""The customer list: filters, keyset and search pages, counts (organization-scoped SQL)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, text
+from sqlalchemy.dialects.postgresql import array as pg_array
+
+from clientbase.auth.actor import Actor
+from clientbase.core.sorting import SortSpec
+from clientbase.customers.models import Address, Customer
+from clientbase.customers.repository import CustomerRepository
+from clientbase.db.session import dialect_name
+from clientbase.search import backend
+from clientbase.tenancy.models import Membership
+
+SORT_COLUMNS: dict[str, Any] = {
+    "created_at": Customer.created_at,
+    "updated_at": Customer.updated_at,
+    "name": Customer.name,
+    "rating": func.coalesce(Customer.rating, 0),
+}
+COUNT_CAP = 10_000
+
+
+@dataclass
+class CustomFieldFilter:
+    key: str
+    type: str
+    value: Any
+
+
+@dataclass
+class SearchTerms:
+    text: str  # normalised, as stored in search_text
+    words: list[str]
+    email: str | None = None
+    phone: str | None = None
+    national_id: str | None = None
+
+
+@dataclass
+class CustomerFilter:
+    search: SearchTerms | None = None
+    type: str | None = None
+    status: list[str] = field(default_factory=list)
+    is_active: bool | None = None
+    industry: str | None = None
+    lead_source: str | None = None
+    city: str | None = None
+    country: str | None = None
+    business_id: uuid.UUID | None = None
+    assigned_to: uuid.UUID | None = None
+    unassigned: bool = False
+    tags: list[str] = field(default_factory=list)
+    tags_match: str = "any"
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    custom: list[CustomFieldFilter] = field(default_factory=list)
+    include_deleted: bool = False
+    only_deleted: bool = False
+
+
+class CustomerListRepository(CustomerRepository):
+    @property
+    def dialect(self) -> str:
+        return dialect_name(self.session)
+
+    def filtered(self, actor: Actor, flt: CustomerFilter) -> Select[Any]:
+        stmt = self.visible(actor, include_deleted=flt.include_deleted or flt.only_deleted)
+        if flt.only_deleted:
+            stmt = stmt.where(Customer.deleted_at.is_not(None))
+        return stmt.where(*self._conditions(flt))
+
+    def _conditions(self, flt: CustomerFilter) -> list[ColumnElement[bool]]:
+        c: list[ColumnElement[bool]] = []
+        if flt.type:
+            c.append(Customer.type == flt.type)
+        if flt.status:
+            c.append(Customer.status.in_(flt.status))
+        if flt.is_active is not None:
+            c.append(Customer.is_active.is_(flt.is_active))
+        if flt.industry:
+            c.append(func.lower(Customer.industry) == flt.industry.lower())
+        if flt.lead_source:
+            c.append(Customer.lead_source == flt.lead_source)
+        if flt.assigned_to is not None:
+            c.append(Customer.assigned_to == flt.assigned_to)
+        if flt.unassigned:
+            c.append(Customer.assigned_to.is_(None))
+        if flt.created_from is not None:
+            c.append(Customer.created_at >= flt.created_from)
+        if flt.created_to is not None:
+            c.append(Customer.created_at < flt.created_to)
+        if flt.city or flt.country:
+            c.append(self._address_condition(flt.city, flt.country))
+        if flt.business_id is not None:
+            c.append(
+                exists().where(
+                    Membership.organization_id == self.organization_id,
+                    Membership.customer_id == Customer.id,
+                    Membership.business_id == flt.business_id,
+                )
+            )
+        if flt.tags:
+            c.append(self._tags_condition(flt.tags, flt.tags_match))
+        c.extend(self._custom_condition(f) for f in flt.custom)
+        if flt.search:
+            c.append(self._search_condition(flt.search))
+        return c
+
+    def _address_condition(self, city: str | None, country: str | None) -> ColumnElement[bool]:
+        where = [
+            Address.organization_id == self.organization_id,
+            Address.customer_id == Customer.id,
+        ]
+        if city:
+            where.append(func.lower(Address.city) == city.lower())
+        if country:
+            where.append(Address.country == country.upper())
+        return exists().where(*where)
+
+    def _tags_condition(self, tags: list[str], match: str) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            return Customer.tags.op("?|" if match == "any" else "?&")(pg_array(tags))  # type: ignore[no-any-return]
+        each = [self._json_array_has(Customer.tags, tag) for tag in tags]
+        return or_(*each) if match == "any" else and_(*each)
+
+    @staticmethod
+    def _json_array_has(column: Any, value: Any) -> ColumnElement[bool]:
+        items = func.json_each(column).table_valued("value")
+        return select(1).select_from(items).where(items.c.value == value).exists()
+
+    def _custom_condition(self, flt: CustomFieldFilter) -> ColumnElement[bool]:
+        element = Customer.custom_fields[flt.key]
+        if flt.type == "boolean":
+            return element.as_boolean() == flt.value  # type: ignore[no-any-return]
+        if flt.type == "multiselect":
+            if self.dialect == "postgresql":
+                return Customer.custom_fields.contains({flt.key: [flt.value]})  # type: ignore[no-any-return]
+            return self._json_array_has(
+                func.json_extract(Customer.custom_fields, f"$.{flt.key}"), flt.value
+            )
+        return element.as_string() == str(flt.value)  # type: ignore[no-any-return]
+
+    def _exact_condition(self, terms: SearchTerms) -> ColumnElement[bool] | None:
+        options = []
+        if terms.email:
+            options.append(Customer.email == terms.email)
+        if terms.phone:
+            options.append(Customer.phone == terms.phone)
+        if terms.national_id:
+            options += [Customer.iin == terms.national_id, Customer.bin == terms.national_id]
+        return or_(*options) if options else None
+
+    def _search_condition(self, terms: SearchTerms) -> ColumnElement[bool]:
+        substring = backend.substring_condition(self.dialect, Customer.search_text, terms.words)
+        exact = self._exact_condition(terms)
+        return substring if exact is None else or_(exact, substring)
+
+    def _relevance(self, terms: SearchTerms) -> Any:
+        exact = self._exact_condition(terms)
+        prefix = Customer.search_text.like(backend.like_pattern(terms.text)[1:], escape="\\")
+        whens = [(exact, 0)] if exact is not None else []
+        return case(*whens, (prefix, 1), else_=2)
+
+    async def keyset_page(
+        self,
+        actor: Actor,
+        flt: CustomerFilter,
+        *,
+        sort: SortSpec,
+        after: list[Any] | None,
+        limit: int,
+        offset: int | None,
+    ) -> list[Customer]:
+        column = SORT_COLUMNS[sort.field]
+        stmt = self.filtered(actor, flt)
+        if after is not None:
+            value, last_id = after
+            if sort.descending:
+                stmt = stmt.where(or_(column < value, and_(column == value, Customer.id < last_id)))
+            else:
+                stmt = stmt.where(or_(column > value, and_(column == value, Customer.id > last_id)))
+        order = (column.desc(), Customer.id.desc()) if sort.descending else (column, Customer.id)
+        stmt = stmt.order_by(*order).limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def search_page(
+        self, actor: Actor, flt: CustomerFilter, *, limit: int, offset: int
+    ) -> list[Customer]:
+        assert flt.search is not None
+        stmt = self.filtered(actor, flt).order_by(
+            self._relevance(flt.search), Customer.name, Customer.id
+        )
+        return list((await self.session.execute(stmt.limit(limit).offset(offset))).scalars())
+
+    async def fuzzy_candidates(
+        self, actor: Actor, flt: CustomerFilter, terms: SearchTerms
+    ) -> list[Customer]:
+        condition = await backend.fuzzy_condition(
+            self.session, self.dialect, Customer.search_text, terms.words
+        )
+        if condition is None:
+            return []
+        stmt = self.filtered(actor, flt).where(condition)
+        order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
+        if order is not None:
+            stmt = stmt.order_by(order)
+        return list((await self.session.execute(stmt.limit(backend.FUZZY_CANDIDATES))).scalars())
+
+    async def count(self, actor: Actor, flt: CustomerFilter) -> tuple[int, bool]:
+        """Exact up to COUNT_CAP; beyond it PostgreSQL's planner estimate (flagged)."""
+        capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(COUNT_CAP + 1)
+        stmt = select(func.count()).select_from(capped.subquery())
+        exact = (await self.session.execute(stmt)).scalar_one()
+        if exact <= COUNT_CAP or self.dialect != "postgresql":
+            if exact > COUNT_CAP:
+                full = self.filtered(actor, flt).with_only_columns(func.count(Customer.id))
+                return (await self.session.execute(full)).scalar_one(), False
+            return exact, False
+        return max(await self._planner_rows(actor, flt), exact), True
+
+    async def _planner_rows(self, actor: Actor, flt: CustomerFilter) -> int:
+        query = self.filtered(actor, flt).with_only_columns(Customer.id)
+        compiled = query.compile(
+            dialect=self.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = (await self.session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}"))).scalar_one()
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
