@@ -31,6 +31,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_customers_organization_id_updated_at_id", ["organization_id", "updated_at", "id"]
         )
+    # Keyset pages by status need the id tiebreak in the index, or they sort.
+    op.drop_index("ix_customers_organization_id_status_created_at", table_name="customers")
+    op.create_index(
+        "ix_customers_organization_id_status_created_at_id",
+        "customers",
+        ["organization_id", "status", "created_at", "id"],
+    )
     op.create_index(
         "ix_customers_organization_id_industry_lower",
         "customers",
@@ -44,6 +51,12 @@ def downgrade() -> None:
     for statement in uninstall_statements(op.get_bind().dialect.name):
         op.execute(statement)
     op.drop_index("ix_customers_organization_id_industry_lower", table_name="customers")
+    op.drop_index("ix_customers_organization_id_status_created_at_id", table_name="customers")
+    op.create_index(
+        "ix_customers_organization_id_status_created_at",
+        "customers",
+        ["organization_id", "status", "created_at"],
+    )
     with op.batch_alter_table("customers") as batch_op:
         batch_op.drop_index("ix_customers_organization_id_updated_at_id")
         batch_op.drop_index("ix_customers_organization_id_name_id")

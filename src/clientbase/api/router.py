@@ -10,6 +10,7 @@ from clientbase.customers.related_router import router as related_router
 from clientbase.customers.router import router as customers_router
 from clientbase.customers.settings_router import router as customer_settings_router
 from clientbase.events.router import router as events_router
+from clientbase.saved_views.router import router as saved_views_router
 from clientbase.tenancy.router import router as tenancy_router
 
 api_router = APIRouter(prefix="/api/v1")
@@ -21,5 +22,6 @@ for router in (
     customer_settings_router,
     audit_router,
     events_router,
+    saved_views_router,
 ):
     api_router.include_router(router)

@@ -139,7 +139,8 @@ def validation_errors(raw: Iterable[Any]) -> list[dict[str, str]]:
     for error in raw:
         field, message = field_path(error.get("loc", ())), clean_message(error.get("msg", ""))
         named = _NAMED_MESSAGE.match(message)
-        if field == "body" and named:  # a model-level check that names its field
+        # A model-level check names its field; a field-level one may name a path inside it.
+        if named and (field == "body" or named.group(1).startswith(field + ".")):
             field, message = named.group(1), named.group(2)
         out.append({"field": field, "message": message})
     return out

@@ -8,8 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.orm import aliased
 
 from clientbase.auth.actor import Actor
 from clientbase.core.sorting import SortSpec
@@ -148,20 +160,31 @@ class CustomerListRepository(CustomerRepository):
             )
         return element.as_string() == str(flt.value)  # type: ignore[no-any-return]
 
-    def _exact_condition(self, terms: SearchTerms) -> ColumnElement[bool] | None:
+    @staticmethod
+    def _exact_condition(terms: SearchTerms, model: Any = Customer) -> ColumnElement[bool] | None:
         options = []
         if terms.email:
-            options.append(Customer.email == terms.email)
+            options.append(model.email == terms.email)
         if terms.phone:
-            options.append(Customer.phone == terms.phone)
+            options.append(model.phone == terms.phone)
         if terms.national_id:
-            options += [Customer.iin == terms.national_id, Customer.bin == terms.national_id]
+            options += [model.iin == terms.national_id, model.bin == terms.national_id]
         return or_(*options) if options else None
 
     def _search_condition(self, terms: SearchTerms) -> ColumnElement[bool]:
         substring = backend.substring_condition(self.dialect, Customer.search_text, terms.words)
         exact = self._exact_condition(terms)
-        return substring if exact is None else or_(exact, substring)
+        if exact is None:
+            return substring
+        if self.dialect == "sqlite":
+            # Both sides as rowid sets, so SQLite drives from the FTS and unique indexes
+            # instead of walking the organization's rows.
+            inner = aliased(Customer, name="exact_hit")
+            exact_rows = select(literal_column("exact_hit.rowid")).where(
+                inner.organization_id == self.organization_id, self._exact_condition(terms, inner)
+            )
+            return or_(literal_column("customers.rowid").in_(exact_rows), substring)
+        return or_(exact, substring)
 
     def _relevance(self, terms: SearchTerms) -> Any:
         exact = self._exact_condition(terms)

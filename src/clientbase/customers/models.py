@@ -30,7 +30,7 @@ class Customer(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
         UniqueConstraint("organization_id", "iin"),
         UniqueConstraint("organization_id", "bin"),
         Index(None, "organization_id", "created_at", "id"),
-        Index(None, "organization_id", "status", "created_at"),
+        Index(None, "organization_id", "status", "created_at", "id"),
         Index(None, "organization_id", "assigned_to"),
         Index(None, "organization_id", "name", "id"),
         Index(None, "organization_id", "updated_at", "id"),

@@ -116,3 +116,6 @@ async def build_filter(
     flt.status = list(status or [])
     flt.custom = await custom_field_filters(session, actor, custom or {})
     return flt
+
+
+__all__ = ["SORTABLE", "CustomerFilter", "build_filter", "custom_field_filters", "search_terms"]

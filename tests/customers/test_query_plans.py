@@ -1,0 +1,141 @@
+"""Every list and search query on customers is served by the index meant for it: this fails
+when a change makes one walk the table or sort it. The organization gets 8,000 synthetic
+rows (plus a neighbour organization) and fresh statistics so the planners choose as they
+would at scale; PostgreSQL additionally prices sequential scans out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, text
+
+from clientbase.core.sorting import parse_sort
+from clientbase.customers import service
+from clientbase.customers.query import SORTABLE, build_filter
+from tests.fixtures import create_customer, make_org
+
+pytestmark = pytest.mark.asyncio
+ROWS = 8_000
+
+# (filters, sort, what the main page query's plan must mention)
+LISTINGS = [
+    ({}, "-created_at", "ix_customers_organization_id_created_at_id"),
+    ({"status": ["active"]}, "-created_at", "ix_customers_organization_id_"),
+    ({}, "name", "ix_customers_organization_id_name_id"),
+    ({}, "-updated_at", "ix_customers_organization_id_updated_at_id"),
+    ({"search": "smith"}, None, "SEARCH"),
+    ({"search": "john.smith@example.com"}, None, "SEARCH"),
+    ({"search": "8 701 234 56 78"}, None, "SEARCH"),
+    ({"search": "Jonh Smiht"}, None, "SEARCH"),
+]
+SEARCH_INDEX = {"postgresql": "ix_customers_search_trgm", "sqlite": "customers_fts VIRTUAL TABLE"}
+
+
+async def fill(session, org_id) -> None:
+    """Synthetic customers written with one statement per database."""
+    values = {"org": org_id.hex if session.bind.dialect.name == "sqlite" else org_id}
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text(
+                "INSERT INTO customers (id, organization_id, type, status, is_active, name, tags, "
+                "custom_fields, current_balance, version, created_at, updated_at, search_text) "
+                "SELECT gen_random_uuid(), :org, 'individual', "
+                "(ARRAY['lead','prospect','active','inactive'])[1 + i % 4], true, "
+                "'Person ' || i, '[]', '{}', 0, 1, now() - i * interval '1 minute', now(), "
+                "'person ' || i || ' ' || md5(i::text) FROM generate_series(1, :n) AS i"
+            ),
+            {**values, "n": ROWS},
+        )
+        await session.execute(text("ANALYZE customers"))
+        return
+    await session.execute(
+        text(
+            "WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :n) "
+            "INSERT INTO customers (id, organization_id, type, status, is_active, name, tags, "
+            "custom_fields, current_balance, version, created_at, updated_at, search_text) "
+            "SELECT lower(hex(randomblob(16))), :org, 'individual', "
+            "CASE i % 4 WHEN 0 THEN 'lead' WHEN 1 THEN 'prospect' WHEN 2 THEN 'active' "
+            "ELSE 'inactive' END, 1, 'Person ' || i, '[]', '{}', 0, 1, "
+            "datetime('now', '-' || i || ' minutes'), datetime('now'), "
+            "'person ' || i || ' ' || hex(randomblob(8)) FROM seq"
+        ),
+        {**values, "n": ROWS},
+    )
+    await session.execute(text("ANALYZE"))
+
+
+@pytest.fixture
+async def org(session, settings):
+    org = await make_org(session, settings, "Plans")
+    neighbour = await make_org(session, settings, "Plans Neighbour")
+    await create_customer(
+        session,
+        org,
+        first_name="John",
+        last_name="Smith",
+        email="john.smith@example.com",
+        phone="+77012345678",
+    )
+    await fill(session, org.id)
+    await fill(session, neighbour.id)
+    return org
+
+
+async def captured_customer_queries(session, org, params, sort):
+    conn = await session.connection()
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if re.search(r"\bFROM customers\b", statement) and statement.lstrip().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(conn.sync_connection, "before_cursor_execute", capture)
+    try:
+        flt = await build_filter(
+            session,
+            org.actor(),
+            assigned_to=None,
+            tags=None,
+            status=params.get("status"),
+            search=params.get("search"),
+        )
+        await service.list_customers(
+            session, org.actor(), flt, sort=parse_sort(sort, SORTABLE, "-created_at"), limit=25
+        )
+    finally:
+        event.remove(conn.sync_connection, "before_cursor_execute", capture)
+    return conn, seen
+
+
+async def plan(conn, statement, parameters) -> str:
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(row[0] for row in rows)
+    rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    return "\n".join(row[-1] for row in rows)
+
+
+def walks_table(dialect: str, text_plan: str) -> bool:
+    pattern = r"Seq Scan on customers\b" if dialect == "postgresql" else r"\bSCAN customers(\s|$)"
+    return re.search(pattern, text_plan) is not None
+
+
+def sorts_rows(dialect: str, text_plan: str) -> bool:
+    return ("Sort Key" in text_plan) if dialect == "postgresql" else "TEMP B-TREE" in text_plan
+
+
+@pytest.mark.parametrize(("params", "sort", "expected"), LISTINGS)
+async def test_customer_listing_uses_indexes(session, org, params, sort, expected):
+    conn, queries = await captured_customer_queries(session, org, params, sort)
+    dialect = conn.dialect.name
+    page_statement, page_parameters = queries[0]
+    page_plan = await plan(conn, page_statement, page_parameters)
+    if expected == "SEARCH":
+        assert SEARCH_INDEX[dialect] in page_plan, page_plan
+    else:
+        assert expected in page_plan and not sorts_rows(dialect, page_plan), page_plan
+    for statement, parameters in queries:
+        text_plan = await plan(conn, statement, parameters)
+        assert not walks_table(dialect, text_plan), f"{statement}\n{text_plan}"
