@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from clientbase.audit.router import router as audit_router
 from clientbase.auth.router import router as auth_router
+from clientbase.core.middleware import reject_unsafe_query
 from clientbase.customers.related_router import router as related_router
 from clientbase.customers.router import router as customers_router
 from clientbase.customers.settings_router import router as customer_settings_router
 from clientbase.events.router import router as events_router
 from clientbase.saved_views.router import router as saved_views_router
 from clientbase.tenancy.router import router as tenancy_router
+from clientbase.transactions.router import router as transactions_router
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(reject_unsafe_query)])
 for router in (
     auth_router,
     tenancy_router,
@@ -23,5 +25,6 @@ for router in (
     audit_router,
     events_router,
     saved_views_router,
+    transactions_router,
 ):
     api_router.include_router(router)

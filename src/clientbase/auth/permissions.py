@@ -20,6 +20,8 @@ class Permission(StrEnum):
     CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_DELETE = "customers:delete"
     NOTES_WRITE = "notes:write"
+    TRANSACTIONS_WRITE = "transactions:write"
+    ANALYTICS_RUN = "analytics:run"
     PII_READ = "pii:read"
     EVENTS_READ = "events:read"
     AUDIT_READ = "audit:read"
@@ -38,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.NOTES_WRITE,
             Permission.PII_READ,
             Permission.EVENTS_READ,
+            Permission.TRANSACTIONS_WRITE,
+            Permission.ANALYTICS_RUN,
         }
     ),
     Role.SALES: frozenset(

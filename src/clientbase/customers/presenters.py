@@ -9,12 +9,16 @@ from clientbase.core.masking import mask_date, mask_national_id
 from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.related_schemas import AddressRead, ContactRead
 from clientbase.customers.schemas import CustomerDetail, CustomerRead
+from clientbase.metrics.models import CustomerMetrics
+from clientbase.metrics.service import read_fields
 
 SENSITIVE = ("iin", "bin", "date_of_birth")
 
 
-def present_customer(customer: Customer, actor: Actor) -> CustomerRead:
-    read = CustomerRead.model_validate(customer)
+def present_customer(
+    customer: Customer, actor: Actor, metrics: CustomerMetrics | None = None
+) -> CustomerRead:
+    read = CustomerRead.model_validate(customer).model_copy(update=read_fields(metrics))
     return _masked(read, actor)
 
 
@@ -24,8 +28,9 @@ def present_detail(
     contacts: list[Contact],
     addresses: list[Address],
     business_ids: list[Any],
+    metrics: CustomerMetrics | None = None,
 ) -> CustomerDetail:
-    detail = CustomerDetail.model_validate(customer)
+    detail = CustomerDetail.model_validate(customer).model_copy(update=read_fields(metrics))
     detail.contacts = [ContactRead.model_validate(c) for c in contacts]
     detail.addresses = [AddressRead.model_validate(a) for a in addresses]
     detail.business_ids = list(business_ids)

@@ -107,8 +107,9 @@ async def list_customers(
         page=page,
         include_total=include_total,
     )
+    metrics = await service.metrics_for(session, actor, [c.id for c in result.items])
     return CustomerPage(
-        items=[present_customer(c, actor) for c in result.items],
+        items=[present_customer(c, actor, metrics.get(c.id)) for c in result.items],
         next_cursor=result.next_cursor,
         total=result.total,
         total_is_estimate=result.total_is_estimate,
@@ -150,7 +151,8 @@ async def _detail(
     parts = await service.get_customer_detail(
         session, actor, customer_id, include_deleted=include_deleted
     )
-    return present_detail(parts[0], actor, *parts[1:])
+    metrics = await service.metrics_for(session, actor, [customer_id])
+    return present_detail(parts[0], actor, *parts[1:], metrics=metrics.get(customer_id))
 
 
 @router.get("/{customer_id}", response_model=CustomerDetail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,7 @@ from clientbase.customers.schemas import (
 )
 from clientbase.db.base import utcnow
 from clientbase.events import service as events
+from clientbase.metrics import service as metrics
 from clientbase.search import fuzzy
 from clientbase.tenancy import service as tenancy
 
@@ -179,7 +181,28 @@ def _cursor_value(field: str, raw: Any) -> Any:
             return datetime.fromisoformat(raw)
         except (TypeError, ValueError) as exc:
             raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
+    expected = {"rating": int, "name": str}.get(field)
+    if expected is not None and type(raw) is not expected:  # a forged value would reach SQL
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
     return raw
+
+
+async def metrics_for(
+    session: AsyncSession, actor: Actor, customer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """The computed metrics of these customers (absent: no purchase history yet)."""
+    return await metrics.for_customers(session, actor, customer_ids)
+
+
+async def existing_customer_ids(
+    session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these ids are customers the actor can see (not deleted)."""
+    actor.require(Permission.CUSTOMERS_READ)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 1000):
+        found |= set(await _repo(session, actor).get_many_visible(actor, ids[start : start + 1000]))
+    return found
 
 
 async def counts(session: AsyncSession, actor: Actor, by: str) -> dict[str, int]:
@@ -343,12 +366,16 @@ async def update_customer(
                 "PUT replaces the profile only; use the contacts and addresses endpoints",
             )
         changes = data.model_dump(exclude=NESTED)
+        if changes["current_balance"] is None:  # left out: back to its default, as on create
+            changes["current_balance"] = 0
     else:
         changes = data.model_dump(exclude_unset=True, exclude=NESTED)
     before = snapshot(customer)
     merged = {**before, **changes}
     if "name" not in changes and before["name"] == derived_name(before):
         merged["name"] = None  # a derived display name follows the name parts
+    if before["is_active"] and merged.get("is_active") is False:
+        await _refuse_deactivation_with_open_orders(session, actor, customer.id)
     nulls = [f for f in NOT_NULL if f in changes and changes[f] is None]
     if nulls:
         raise ValidationFailed(errors=[FieldError(f, "may not be null") for f in nulls])
@@ -374,6 +401,18 @@ async def update_customer(
     await _flush_unique(session, repo, merged, exclude_id=customer.id)
     _record_update(session, actor, customer, before, delta)
     return customer
+
+
+async def _refuse_deactivation_with_open_orders(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> None:
+    from clientbase.transactions import service as transactions  # they depend on customers
+
+    if await transactions.has_open_orders(session, actor, customer_id):
+        raise Conflict(
+            "The customer has pending or processing orders; finish or cancel them first.",
+            errors=[FieldError("is_active", "cannot deactivate with open orders")],
+        )
 
 
 def _record_update(
@@ -423,6 +462,27 @@ def _record_update(
                 "to": customer.assigned_to,
             },
         )
+
+
+async def set_status(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, status: str
+) -> Customer:
+    """A status change decided by the system (deal won), not an edit of a form."""
+    return await update_customer(
+        session, actor, customer_id, CustomerUpdate(status=status), if_match="*"
+    )
+
+
+async def apply_payment(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, amount: Decimal
+) -> Decimal:
+    """An invoice was paid: the customer's outstanding balance goes down by the amount."""
+    customer = await get_for_write(session, actor, customer_id)
+    balance = customer.current_balance - amount
+    await update_customer(
+        session, actor, customer_id, CustomerUpdate(current_balance=balance), if_match="*"
+    )
+    return balance
 
 
 async def delete_customer(

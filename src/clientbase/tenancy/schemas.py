@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
+import pycountry
 from pydantic import field_validator
 
 from clientbase.core.schemas import InputModel, OutputModel, Text
@@ -21,6 +22,14 @@ class OrganizationRead(OutputModel):
 
 class OrganizationSettingsUpdate(InputModel):
     default_phone_region: Text(2, 2) | None = None
+    currency: Text(3, 3) | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and pycountry.currencies.get(alpha_3=value.upper()) is None:
+            raise ValueError("must be an ISO 4217 currency code, such as KZT")
+        return value.upper() if value else None
 
     @field_validator("default_phone_region")
     @classmethod

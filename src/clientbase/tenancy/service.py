@@ -16,7 +16,7 @@ from clientbase.tenancy.repository import BusinessRepository, MembershipReposito
 from clientbase.tenancy.schemas import BusinessCreate, OrganizationSettingsUpdate
 
 DEFAULT_BUSINESS_NAME = "Main"
-DEFAULT_SETTINGS = {"default_phone_region": "KZ"}
+DEFAULT_SETTINGS = {"default_phone_region": "KZ", "currency": "KZT"}
 
 
 async def create_organization(session: AsyncSession, *, name: str) -> Organization:
@@ -61,6 +61,17 @@ async def phone_region(session: AsyncSession, organization_id: uuid.UUID) -> str
     org = await repository.get_organization(session, organization_id)
     settings = org.settings if org else {}
     return str(settings.get("default_phone_region") or DEFAULT_SETTINGS["default_phone_region"])
+
+
+async def currency(session: AsyncSession, organization_id: uuid.UUID) -> str:
+    """The currency the organization reports money in (ISO 4217)."""
+    org = await repository.get_organization(session, organization_id)
+    settings = org.settings if org else {}
+    return str(settings.get("currency") or DEFAULT_SETTINGS["currency"])
+
+
+async def business_ids(session: AsyncSession, actor: Actor) -> list[uuid.UUID]:
+    return [b.id for b in await BusinessRepository(session, actor.organization_id).list()]
 
 
 async def update_settings(

@@ -1,0 +1,76 @@
+"""Customer metrics kept exact: recomputed for the customers a change touched, or for a
+whole organization, by the same set-based statement, so both paths agree by construction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbase.auth.actor import Actor
+from clientbase.db.base import utcnow
+from clientbase.events import service as events
+from clientbase.metrics import repository
+from clientbase.metrics.models import CustomerMetrics
+
+
+async def refresh(session: AsyncSession, actor: Actor, customer_ids: Iterable[uuid.UUID]) -> int:
+    """After a transaction or status change: recompute the touched customers' metrics and
+    emit customer.metrics_updated for each."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return 0
+    await session.flush()
+    written = 0
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        written += await repository.recompute(session, actor.organization_id, chunk)
+    for customer_id in ids:
+        events.emit(
+            session,
+            actor,
+            "customer.metrics_updated",
+            aggregate_type="customer",
+            aggregate_id=customer_id,
+            payload={"customer_id": customer_id},
+        )
+    return written
+
+
+async def recompute_organization(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    """The full recompute (`clientbase recalculate metrics`); returns rows changed."""
+    return await repository.recompute(session, organization_id, None)
+
+
+async def for_customers(
+    session: AsyncSession, actor: Actor, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, CustomerMetrics]:
+    return await repository.for_customers(session, actor.organization_id, list(customer_ids))
+
+
+def read_fields(metrics: CustomerMetrics | None, now: datetime | None = None) -> dict[str, object]:
+    """The S2 computed fields a customer response carries (zero/null without history)."""
+    if metrics is None:
+        return {}
+    now = now or utcnow()
+    count = metrics.order_count
+    aov = (metrics.total_spent / count).quantize(Decimal("0.01")) if count else Decimal("0.00")
+    since = (now - metrics.last_order_at).days if metrics.last_order_at else None
+    return {
+        "total_spent": metrics.total_spent,
+        "order_count": count,
+        "average_order_value": aov,
+        "first_order_at": metrics.first_order_at,
+        "last_order_at": metrics.last_order_at,
+        "days_since_last_order": since,
+        "lifetime_value": metrics.lifetime_value,
+        "predicted_ltv": metrics.predicted_ltv,
+        "churn_risk": metrics.churn_risk,
+        "rfm_score": metrics.rfm_score,
+        "engagement_score": metrics.engagement_score,
+        "lead_score": metrics.lead_score,
+        "segment": metrics.segment,
+    }

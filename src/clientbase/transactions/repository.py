@@ -1,0 +1,106 @@
+"""Every query on transactions, their items, activity and inbound event ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select
+
+from clientbase.db.repository import TenantRepository
+from clientbase.transactions.models import (
+    OPEN_STATUSES,
+    ActivityEvent,
+    IngestedEvent,
+    Transaction,
+    TransactionItem,
+)
+
+
+class TransactionRepository(TenantRepository[Transaction]):
+    model = Transaction
+
+    async def by_external_ids(self, external_ids: list[str]) -> dict[str, Transaction]:
+        found: dict[str, Transaction] = {}
+        for start in range(0, len(external_ids), 1000):
+            chunk = external_ids[start : start + 1000]
+            stmt = self.scoped().where(Transaction.external_id.in_(chunk))
+            found.update({t.external_id: t for t in (await self.session.execute(stmt)).scalars()})
+        return found
+
+    async def items_for(
+        self, transaction_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[TransactionItem]]:
+        if not transaction_ids:
+            return {}
+        stmt = (
+            select(TransactionItem)
+            .where(
+                TransactionItem.organization_id == self.organization_id,
+                TransactionItem.transaction_id.in_(transaction_ids),
+            )
+            .order_by(TransactionItem.id)
+        )
+        grouped: dict[uuid.UUID, list[TransactionItem]] = {t: [] for t in transaction_ids}
+        for item in (await self.session.execute(stmt)).scalars():
+            grouped[item.transaction_id].append(item)
+        return grouped
+
+    async def for_customer(
+        self,
+        customer_id: uuid.UUID,
+        *,
+        limit: int,
+        after: tuple[datetime, uuid.UUID] | None,
+        status: str | None = None,
+    ) -> list[Transaction]:
+        stmt = self.scoped().where(Transaction.customer_id == customer_id)
+        if status:
+            stmt = stmt.where(Transaction.status == status)
+        if after is not None:
+            at, last_id = after
+            stmt = stmt.where(
+                or_(
+                    Transaction.occurred_at < at,
+                    and_(Transaction.occurred_at == at, Transaction.id < last_id),
+                )
+            )
+        stmt = stmt.order_by(Transaction.occurred_at.desc(), Transaction.id.desc()).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def has_open(self, customer_id: uuid.UUID) -> bool:
+        stmt = (
+            self.scoped(Transaction.id)
+            .where(Transaction.customer_id == customer_id, Transaction.status.in_(OPEN_STATUSES))
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def insert_many(self, rows: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(Transaction), rows)
+        if items:
+            await self.session.execute(insert(TransactionItem), items)
+
+    async def add_activity(self, row: dict[str, Any]) -> None:
+        await self.session.execute(insert(ActivityEvent), [row])
+
+    async def activity_counts(self, customer_id: uuid.UUID) -> dict[str, int]:
+        stmt = (
+            select(ActivityEvent.type, func.count())
+            .where(
+                ActivityEvent.organization_id == self.organization_id,
+                ActivityEvent.customer_id == customer_id,
+            )
+            .group_by(ActivityEvent.type)
+        )
+        return {row[0]: row[1] for row in await self.session.execute(stmt)}
+
+
+class IngestedEventRepository(TenantRepository[IngestedEvent]):
+    model = IngestedEvent
+
+    async def find(self, event_id: str) -> IngestedEvent | None:
+        stmt = self.scoped().where(IngestedEvent.event_id == event_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
