@@ -57,3 +57,24 @@ lint: install
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) var .pytest_cache
+
+# Demo data: 5,000 realistic customers in the embedded database (CLIENTBASE_DATABASE_URL).
+DEMO_CUSTOMERS ?= 5000
+.PHONY: demo bench bench-report
+demo: migrate
+	$(BIN)/clientbase demo --customers $(DEMO_CUSTOMERS)
+
+# Benchmark (see docs/performance.md): make bench BENCH_DB=sqlite BENCH_CUSTOMERS=10000
+# BENCH_REUSE=1 keeps an already loaded database; BENCH_ARGS passes more options.
+BENCH_DB ?= postgres
+BENCH_CUSTOMERS ?=
+BENCH_CONCURRENCY ?= 8
+BENCH_WORKERS ?= 2
+BENCH_REUSE ?=
+bench: install
+	$(BIN)/python -m bench.run --db $(BENCH_DB) --concurrency $(BENCH_CONCURRENCY) \
+		--workers $(BENCH_WORKERS) $(if $(BENCH_CUSTOMERS),--customers $(BENCH_CUSTOMERS)) \
+		$(if $(BENCH_REUSE),--reuse) $(BENCH_ARGS)
+
+bench-report: install
+	$(BIN)/python -m bench.report

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import clientbase.db.registry  # noqa: F401
 from clientbase.app import create_app
+from clientbase.auth import passwords
+from clientbase.auth import users as user_admin
 from clientbase.config import Settings
 from clientbase.core.errors import ClientbaseError
 from clientbase.db.migrate import upgrade_to_head
@@ -31,6 +33,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"clientbase database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    """argon2 costs ~0.2 s a hash and every test creates five users with one password:
+    hash each distinct password once (still a real argon2id hash, verified for real)."""
+    cache: dict[str, str] = {}
+
+    def hash_once(password: str) -> str:
+        if password not in cache:
+            cache[password] = passwords.hash_password(password)
+        return cache[password]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(user_admin, "hash_password", hash_once)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -128,3 +146,19 @@ async def client(app) -> AsyncIterator[AsyncClient]:  # type: ignore[no-untyped-
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+
+
+@pytest.fixture
+async def org(session: AsyncSession, settings: Settings):  # type: ignore[no-untyped-def]
+    """An organization with one user per role (see tests.fixtures.make_org)."""
+    from tests.fixtures import make_org
+
+    return await make_org(session, settings)
+
+
+@pytest.fixture
+async def other_org(session: AsyncSession, settings: Settings):  # type: ignore[no-untyped-def]
+    """A second, unrelated organization."""
+    from tests.fixtures import make_org
+
+    return await make_org(session, settings)

@@ -71,6 +71,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sa.UniqueConstraint(
+            "organization_id", "dedupe_key", name=op.f("uq_jobs_organization_id_dedupe_key")
+        ),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index(

@@ -15,6 +15,8 @@ from clientbase.core.logging import configure_logging
 from clientbase.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from clientbase.core.problem import install_problem_handlers
 from clientbase.db.session import Database
+from clientbase.jobs.worker import in_process_jobs
+from clientbase.web.mount import mount_web
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -26,7 +28,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with in_process_jobs(db, enabled=settings.jobs_in_process):
+            yield
         if database is None:
             await db.dispose()
 
@@ -43,4 +46,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
     app.include_router(api_router)
+    mount_web(app)
     return app

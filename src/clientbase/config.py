@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     idempotency_ttl_hours: int = 24
     db_pool_size: int = 10
+    # Run background jobs inside the server process; production runs `clientbase worker`.
+    jobs_in_process: bool = True
     sql_echo: bool = False
 
     def signing_key(self) -> str:

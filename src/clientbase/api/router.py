@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from clientbase.analytics.router import router as analytics_router
 from clientbase.audit.router import router as audit_router
 from clientbase.auth.router import router as auth_router
 from clientbase.core.middleware import reject_unsafe_query
@@ -11,6 +12,7 @@ from clientbase.customers.related_router import router as related_router
 from clientbase.customers.router import router as customers_router
 from clientbase.customers.settings_router import router as customer_settings_router
 from clientbase.events.router import router as events_router
+from clientbase.jobs.router import router as jobs_router
 from clientbase.saved_views.router import router as saved_views_router
 from clientbase.tenancy.router import router as tenancy_router
 from clientbase.transactions.router import router as transactions_router
@@ -26,5 +28,7 @@ for router in (
     events_router,
     saved_views_router,
     transactions_router,
+    analytics_router,
+    jobs_router,
 ):
     api_router.include_router(router)

@@ -14,6 +14,7 @@ from clientbase.audit.chain import GENESIS, entry_hash
 from clientbase.audit.models import AuditEntry
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import Permission
+from clientbase.core.errors import ValidationFailed
 from clientbase.core.jsonable import jsonable
 from clientbase.core.masking import mask_field
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
@@ -117,7 +118,9 @@ async def list_entries(
     customers service (visibility of that customer) before it calls here."""
     if require_audit or customer_id is None:
         actor.require(Permission.AUDIT_READ)
-    before_seq = int(decode_cursor(cursor)[0]) if cursor else None
+    before_seq = decode_cursor(cursor)[0] if cursor else None
+    if cursor and (type(before_seq) is not int or before_seq < 1):
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
     rows = await repository.list_entries(
         session,
         actor.organization_id,

@@ -20,7 +20,8 @@ from clientbase.auth.tokens import (
     issue_access_token,
 )
 from clientbase.config import Settings
-from clientbase.core.errors import SignInFailed, TooManyRequests, Unauthorized
+from clientbase.core.errors import SignInFailed, TooManyRequests, Unauthorized, ValidationFailed
+from clientbase.core.schemas import unsafe_text_reason
 from clientbase.db.base import utcnow
 
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -70,6 +71,10 @@ def _record_failure(
 async def sign_in(
     session: AsyncSession, settings: Settings, *, login: str, password: str
 ) -> SignIn:
+    for field, value in (("username", login), ("password", password)):
+        reason = unsafe_text_reason(value)
+        if reason:  # refused before any query: PostgreSQL cannot even compare NUL bytes
+            raise ValidationFailed.on(field, reason)
     login = login.strip().lower()
     throttle = await _check_throttle(session, login)
     user = await repository.find_user_for_login(session, login)

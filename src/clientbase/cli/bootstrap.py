@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from pydantic import ValidationError
 
+from clientbase.analytics.recalculate import recalculate as recalculate_analytics
 from clientbase.audit import repository as audit_repository
 from clientbase.audit.service import ChainReport, verify_chain
 from clientbase.auth import users
@@ -13,6 +15,8 @@ from clientbase.config import Settings
 from clientbase.core.errors import ClientbaseError
 from clientbase.db.migrate import upgrade_to_head
 from clientbase.db.session import Database, session_scope
+from clientbase.metrics import service as metrics
+from clientbase.tenancy import repository as tenancy_repository
 from clientbase.tenancy import service as tenancy
 
 DEFAULT_ORGANIZATION = "Default"
@@ -61,5 +65,21 @@ async def verify_all_chains(db: Database) -> list[ChainReport]:
                 await verify_chain(session, org_id)
                 for org_id in await audit_repository.organization_ids(session)
             ]
+    finally:
+        await db.dispose()
+
+
+async def recalculate(db: Database, what: str, organization: str, as_of: str | None) -> str:
+    try:
+        async with session_scope(db) as session:
+            org = await tenancy_repository.find_organization_by_name(session, organization)
+            if org is None:
+                raise ValueError(f"no organization named {organization!r}")
+            if what == "metrics":
+                changed = await metrics.recompute_organization(session, org.id)
+                return f"Metrics recomputed for {organization!r}: {changed} rows changed."
+            day = date.fromisoformat(as_of) if as_of else date.today()
+            result = await recalculate_analytics(session, org.id, as_of=day)
+            return f"Analytics recalculated for {organization!r} as of {day}: {result['fits']}"
     finally:
         await db.dispose()

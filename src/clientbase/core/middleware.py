@@ -6,9 +6,12 @@ import re
 import uuid
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clientbase.core.errors import ValidationFailed
 from clientbase.core.problem import PROBLEM_MEDIA_TYPE
+from clientbase.core.schemas import unsafe_text_reason
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -105,3 +108,12 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def reject_unsafe_query(request: Request) -> None:
+    """API dependency: a NUL byte or unpaired surrogate in any query parameter is a 422
+    naming it, before it can reach a database (PostgreSQL refuses NUL, SQLite stores it)."""
+    for name, value in request.query_params.multi_items():
+        reason = unsafe_text_reason(name) or unsafe_text_reason(value)
+        if reason:
+            raise ValidationFailed.on(name, reason)

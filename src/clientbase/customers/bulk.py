@@ -85,7 +85,11 @@ def _patch_for(tags: list[str], version: int, data: BulkUpdate) -> CustomerUpdat
 async def bulk_delete(session: AsyncSession, actor: Actor, data: BulkDelete) -> BulkDeleteResult:
     actor.require(Permission.CUSTOMERS_DELETE)
     deleted, errors = [], []
-    for index, customer_id in enumerate(dict.fromkeys(data.ids)):
+    seen: set[uuid.UUID] = set()
+    for index, customer_id in enumerate(data.ids):  # indexes refer to the request's list
+        if customer_id in seen:
+            continue
+        seen.add(customer_id)
         try:
             async with session.begin_nested():
                 await service.delete_customer(session, actor, customer_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clientbase.analytics import models as _analytics_models  # noqa: F401
 from clientbase.audit import models as _audit_models  # noqa: F401
 from clientbase.audit.service import PENDING_KEY as AUDIT_PENDING
 from clientbase.audit.service import seal_pending as seal_audit

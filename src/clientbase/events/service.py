@@ -68,7 +68,7 @@ async def pull(
     actor.require(Permission.EVENTS_READ)
     after_seq = 0
     if after:
-        if not after.isdigit():
+        if not (after.isascii() and after.isdigit()):
             raise ValidationFailed.on("after", "must be a cursor returned by this feed")
         after_seq = int(after)
     rows = await repository.list_after(

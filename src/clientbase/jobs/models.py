@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Index, String, Text
+from sqlalchemy import Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbase.db.base import Base, IdMixin, OrganizationScoped, utcnow
@@ -18,6 +18,8 @@ class Job(IdMixin, OrganizationScoped, Base):
     __table_args__ = (
         Index(None, "status", "run_after"),
         Index(None, "organization_id", "kind", "created_at"),
+        # One scheduled run per key (e.g. "nightly:2026-11-24"), however many workers ask.
+        UniqueConstraint("organization_id", "dedupe_key"),
     )
 
     kind: Mapped[str] = mapped_column(String(64))

@@ -23,6 +23,12 @@ async def find_organization_by_name(session: AsyncSession, name: str) -> Organiz
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def organization_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return list(
+        (await session.execute(select(Organization.id).order_by(Organization.id))).scalars()
+    )
+
+
 async def count_organizations(session: AsyncSession) -> int:
     return (await session.execute(select(func.count()).select_from(Organization))).scalar_one()
 

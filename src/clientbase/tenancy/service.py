@@ -46,6 +46,11 @@ async def get_or_create_organization(session: AsyncSession, *, name: str) -> Org
     )
 
 
+async def all_organization_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """For system schedules only: every tenant."""
+    return await repository.organization_ids(session)
+
+
 async def is_empty(session: AsyncSession) -> bool:
     return await repository.count_organizations(session) == 0
 
@@ -71,7 +76,13 @@ async def currency(session: AsyncSession, organization_id: uuid.UUID) -> str:
 
 
 async def business_ids(session: AsyncSession, actor: Actor) -> list[uuid.UUID]:
-    return [b.id for b in await BusinessRepository(session, actor.organization_id).list()]
+    return await organization_business_ids(session, actor.organization_id)
+
+
+async def organization_business_ids(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> list[uuid.UUID]:
+    return [b.id for b in await BusinessRepository(session, organization_id).list()]
 
 
 async def update_settings(

@@ -1,0 +1,64 @@
+"""Facts about the machine and software a result was measured on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "max_connections",
+               "synchronous_commit", "jit", "random_page_cost")  # fmt: skip
+
+
+def _read(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def _git(*args: str) -> str:
+    git = shutil.which("git") or "git"
+    try:
+        done = subprocess.run(  # noqa: S603 - git with our own arguments
+            [git, *args], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return done.stdout.strip()
+
+
+def load_average() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+async def facts(postgres_url: str | None) -> dict[str, Any]:
+    memory_kb = _read("/proc/meminfo", "MemTotal")
+    out: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "cpu": _read("/proc/cpuinfo", "model name"),
+        "memory_gb": round(int(memory_kb.split()[0]) / 1024 / 1024, 1) if memory_kb else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--", "src", "migrations")),
+    }
+    if postgres_url:
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            out["postgresql"] = await conn.fetchval("SHOW server_version")
+            out["postgresql_settings"] = {s: await conn.fetchval(f"SHOW {s}") for s in PG_SETTINGS}
+        finally:
+            await conn.close()
+    return out

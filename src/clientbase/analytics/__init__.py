@@ -1,0 +1,1 @@
+"""Customer analytics (SPEC S5): metrics, RFM, engagement, churn risk and lifetime value."""

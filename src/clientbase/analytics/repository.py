@@ -1,0 +1,172 @@
+"""Analytics SQL: purchase histories for model fits, set-based RFM and engagement, and
+writing predictions into the narrow metrics table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, and_, bindparam, cast, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbase.analytics.models import ClvModelFit
+from clientbase.metrics.models import CustomerMetrics
+from clientbase.transactions.models import (
+    COUNTED_STATUS,
+    ActivityEvent,
+    Transaction,
+    TransactionItem,
+)
+
+
+def _completed(organization_id: uuid.UUID, business_id: uuid.UUID | None) -> list[Any]:
+    where = [Transaction.organization_id == organization_id, Transaction.status == COUNTED_STATUS]
+    if business_id is not None:
+        where.append(Transaction.business_id == business_id)
+    return where
+
+
+async def purchases(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    business_id: uuid.UUID | None,
+    *,
+    until: datetime | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> AsyncIterator[tuple[uuid.UUID, datetime, Decimal]]:
+    stmt = select(Transaction.customer_id, Transaction.occurred_at, Transaction.amount).where(
+        *_completed(organization_id, business_id)
+    )
+    if until is not None:
+        stmt = stmt.where(Transaction.occurred_at <= until)
+    if customer_id is not None:
+        stmt = stmt.where(Transaction.customer_id == customer_id)
+    result = await session.stream(stmt.execution_options(yield_per=20_000))
+    async for row in result:
+        yield row[0], row[1], row[2]
+
+
+async def write_rfm(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    business_id: uuid.UUID | None,
+    until: datetime,
+) -> int:
+    """Quintile scores 1-5 for recency, frequency and money among the business's buyers,
+    written as '545' in one UPDATE ... FROM."""
+    agg = (
+        select(
+            Transaction.customer_id.label("customer_id"),
+            func.max(Transaction.occurred_at).label("last_at"),
+            func.count().label("orders"),
+            func.sum(Transaction.amount).label("spent"),
+        )
+        .where(*_completed(organization_id, business_id), Transaction.occurred_at <= until)
+        .group_by(Transaction.customer_id)
+        .subquery()
+    )
+    scores = select(
+        agg.c.customer_id,
+        (
+            cast(func.ntile(5).over(order_by=(agg.c.last_at, agg.c.customer_id)), String)
+            + cast(func.ntile(5).over(order_by=(agg.c.orders, agg.c.customer_id)), String)
+            + cast(func.ntile(5).over(order_by=(agg.c.spent, agg.c.customer_id)), String)
+        ).label("score"),
+    ).subquery()
+    stmt = (
+        update(CustomerMetrics)
+        .where(
+            CustomerMetrics.organization_id == organization_id,
+            CustomerMetrics.customer_id == scores.c.customer_id,
+        )
+        .values(rfm_score=scores.c.score)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.execute(stmt)).rowcount or 0
+
+
+async def activity_counts(
+    session: AsyncSession, organization_id: uuid.UUID, since: datetime, until: datetime
+) -> dict[uuid.UUID, int]:
+    stmt = (
+        select(ActivityEvent.customer_id, func.count())
+        .where(
+            ActivityEvent.organization_id == organization_id,
+            ActivityEvent.occurred_at > since,
+            ActivityEvent.occurred_at <= until,
+        )
+        .group_by(ActivityEvent.customer_id)
+    )
+    return {row[0]: row[1] for row in await session.execute(stmt)}
+
+
+async def write_scores(
+    session: AsyncSession, organization_id: uuid.UUID, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Per-customer predictions, executemany-style in chunks."""
+    stmt = (
+        update(CustomerMetrics)
+        .where(
+            and_(
+                CustomerMetrics.organization_id == organization_id,
+                CustomerMetrics.customer_id == bindparam("cid"),
+            )
+        )
+        .values(
+            p_alive=bindparam("p_alive"),
+            expected_purchases_12m=bindparam("expected"),
+            predicted_ltv=bindparam("predicted"),
+            churn_risk=bindparam("churn"),
+            engagement_score=bindparam("engagement"),
+            analytics_as_of=bindparam("as_of"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    connection = await session.connection()
+    for start in range(0, len(rows), 5000):
+        await connection.execute(stmt, list(rows[start : start + 5000]))
+
+
+async def save_fit(session: AsyncSession, fit: ClvModelFit) -> None:
+    session.add(fit)
+    await session.flush()
+
+
+async def latest_fit(
+    session: AsyncSession, organization_id: uuid.UUID, business_id: uuid.UUID
+) -> ClvModelFit | None:
+    stmt = (
+        select(ClvModelFit)
+        .where(
+            ClvModelFit.organization_id == organization_id, ClvModelFit.business_id == business_id
+        )
+        .order_by(ClvModelFit.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def customer_items(
+    session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID, until: datetime
+) -> list[Any]:
+    stmt = (
+        select(
+            TransactionItem.sku,
+            TransactionItem.name,
+            TransactionItem.category,
+            TransactionItem.brand,
+            TransactionItem.quantity,
+            TransactionItem.unit_price,
+        )
+        .join(Transaction, Transaction.id == TransactionItem.transaction_id)
+        .where(
+            *_completed(organization_id, None),
+            Transaction.customer_id == customer_id,
+            Transaction.occurred_at <= until,
+            TransactionItem.organization_id == organization_id,
+        )
+    )
+    return list(await session.execute(stmt))

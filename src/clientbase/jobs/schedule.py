@@ -1,0 +1,35 @@
+"""The nightly schedule: once a day after 02:00 UTC every organization gets one analytics
+recalculation; the dedupe key keeps it to one however many workers are running."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from clientbase.db.base import utcnow
+from clientbase.db.session import Database, session_scope
+from clientbase.jobs import service
+from clientbase.tenancy import service as tenancy
+
+NIGHTLY_AT = time(2, 0)
+NIGHTLY_KIND = "analytics.recalculate"
+
+
+class NightlySchedule:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.done_for: str | None = None
+
+    async def tick(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        day = now.date().isoformat()
+        if now.time() < NIGHTLY_AT or self.done_for == day:
+            return 0
+        enqueued = 0
+        async with session_scope(self.db) as session:
+            for org_id in await tenancy.all_organization_ids(session):
+                await service.enqueue(
+                    session, org_id, NIGHTLY_KIND, {"scheduled": day}, dedupe_key=f"nightly:{day}"
+                )
+                enqueued += 1
+        self.done_for = day
+        return enqueued

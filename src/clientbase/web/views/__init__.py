@@ -1,0 +1,1 @@
+"""One module of page handlers per domain; each calls services only."""

@@ -1,0 +1,123 @@
+"""/customers/{id}: the profile header and its tabs; soft delete and restore."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import RedirectResponse, Response
+
+from clientbase.audit.schemas import present_audit_entry
+from clientbase.auth import users
+from clientbase.auth.actor import Actor
+from clientbase.customers import related_service, service
+from clientbase.customers.presenters import present_detail
+from clientbase.web.choices import CHOICES, active_definitions
+from clientbase.web.deps import WebActor, WebSession, web_router
+from clientbase.web.history import describe
+from clientbase.web.security import set_flash
+from clientbase.web.templating import htmx_target, render
+
+router = web_router()
+TABS = (
+    ("overview", "Overview"),
+    ("contacts", "Contacts"),
+    ("addresses", "Addresses"),
+    ("notes", "Notes"),
+    ("history", "History"),
+)
+NOTES_LIMIT = 50
+HISTORY_LIMIT = 30
+
+
+async def notes_context(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> dict[str, Any]:
+    page = await related_service.list_notes(session, actor, customer_id, limit=NOTES_LIMIT)
+    authors = {n.author_id for n in page.items if n.author_id}
+    return {
+        "notes": page.items,
+        "more_notes": page.next_cursor is not None,
+        "authors": await users.user_labels(session, actor, list(authors)),
+        "note_form": {},
+        "errors": {},
+    }
+
+
+async def _tab_context(
+    request: Request, session: AsyncSession, actor: Actor, customer: Any, tab: str
+) -> dict[str, Any]:
+    if tab == "overview":
+        return {"definitions": await active_definitions(session, actor)}
+    if tab == "notes" and customer.deleted_at is None:
+        return await notes_context(session, actor, customer.id)
+    if tab == "history":
+        cursor = request.query_params.get("cursor") or None
+        page = await service.history(
+            session, actor, customer.id, limit=HISTORY_LIMIT, cursor=cursor
+        )
+        items = [describe(present_audit_entry(e)) for e in page.items]
+        return {"history": items, "next_cursor": page.next_cursor}
+    return {}
+
+
+async def profile_page(
+    request: Request,
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    tab: str,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    tab = tab if tab in dict(TABS) else "overview"
+    customer, contacts, addresses, business_ids = await service.get_customer_detail(
+        session, actor, customer_id, include_deleted=True
+    )
+    detail = present_detail(customer, actor, contacts, addresses, business_ids)
+    people = [detail.assigned_to, detail.created_by, detail.updated_by]
+    context: dict[str, Any] = {
+        "c": detail,
+        "tab": tab,
+        "tabs": TABS,
+        "choices": CHOICES,
+        "people": await users.user_labels(session, actor, [p for p in people if p]),
+        **await _tab_context(request, session, actor, detail, tab),
+        **(extra or {}),
+    }
+    if htmx_target(request) == "tabs":
+        return render(request, "customers/_tabs.html", context, status=status, partial=True)
+    return render(request, "customers/profile.html", context, status=status)
+
+
+@router.get("/customers/{customer_id}")
+async def show_customer(
+    request: Request,
+    customer_id: uuid.UUID,
+    session: WebSession,
+    actor: WebActor,
+    tab: str = "overview",
+) -> Response:
+    return await profile_page(request, session, actor, customer_id, tab)
+
+
+@router.post("/customers/{customer_id}/delete")
+async def delete_customer(
+    request: Request, customer_id: uuid.UUID, session: WebSession, actor: WebActor
+) -> Response:
+    customer = await service.delete_customer(session, actor, customer_id)
+    response = RedirectResponse(f"/customers/{customer_id}", status_code=303)
+    set_flash(request, response, f"{customer.name} was deleted. You can restore it below.")
+    return response
+
+
+@router.post("/customers/{customer_id}/restore")
+async def restore_customer(
+    request: Request, customer_id: uuid.UUID, session: WebSession, actor: WebActor
+) -> Response:
+    customer = await service.restore_customer(session, actor, customer_id)
+    response = RedirectResponse(f"/customers/{customer_id}", status_code=303)
+    set_flash(request, response, f"{customer.name} was restored.")
+    return response

@@ -1,0 +1,148 @@
+"""Analytics through the API: recalculation job, fitted CLV model, per-customer analytics,
+insights and the overview (S5)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from clientbase.analytics.jobs import recalculate_job
+from clientbase.jobs import service as jobs
+from tests.fixtures import api_create, make_org
+
+pytestmark = pytest.mark.asyncio
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture
+async def shop(client, session, settings):
+    """120 customers with BG/NBD-like purchase histories over a year."""
+    org = await make_org(session, settings, "Analytics Shop")
+    rng = np.random.default_rng(7)
+    start = datetime(2025, 7, 1, 12, tzinfo=UTC)
+    ids, rows = [], []
+    for i in range(120):
+        ids.append((await api_create(client, org, first_name=f"Buyer{i}", last_name="X"))["id"])
+        rate = rng.gamma(0.8, 1 / 8)  # purchases per day
+        day, n = int(rng.integers(0, 60)), 0
+        while day < 365:
+            rows.append(
+                {
+                    "external_id": f"o{i}-{n}",
+                    "customer_id": ids[-1],
+                    "amount": f"{rng.gamma(4, 10):.2f}",
+                    "occurred_at": (start + timedelta(days=day)).isoformat(),
+                }
+            )
+            if rng.random() < 0.15:
+                break
+            day += int(rng.exponential(1 / max(rate, 1e-3))) + 1
+            n += 1
+    result = await client.post(
+        "/api/v1/transactions/bulk", json={"items": rows}, headers=org.headers()
+    )
+    assert result.status_code == 200 and not result.json()["errors"]
+    return org, ids
+
+
+async def run_recalculation(client, session, org, body):
+    started = await client.post("/api/v1/analytics/recalculate", json=body, headers=org.headers())
+    assert started.status_code == 202
+    job = await jobs.get_job(session, org.actor(), uuid.UUID(started.json()["job_id"]))
+
+    async def progress(_fraction: float) -> None:
+        return None
+
+    return await recalculate_job(session, job, progress)
+
+
+async def test_recalculation_fits_the_model_and_scores_customers(client, session, shop):
+    org, ids = shop
+    result = await run_recalculation(client, session, org, {"as_of": AS_OF.isoformat()})
+    assert result["fits"][0]["model"] == "bg_nbd"
+    model = (await client.get("/api/v1/analytics/clv/model", headers=org.headers())).json()
+    assert model["model"] == "bg_nbd" and set(model["params"]) == {"r", "alpha", "a", "b"}
+    assert set(model["gamma_gamma"]) == {"p", "q", "v"} and model["time_unit"] == "week"
+    assert model["as_of"] == AS_OF.isoformat() and model["n_customers"] > 100
+    customer = (await client.get(f"/api/v1/customers/{ids[0]}", headers=org.headers())).json()
+    assert customer["rfm_score"] is not None and len(customer["rfm_score"]) == 3
+    assert customer["predicted_ltv"] is not None and 0 <= customer["churn_risk"] <= 1
+    analytics = (
+        await client.get(
+            f"/api/v1/customers/{ids[0]}/analytics",
+            params={"as_of": AS_OF.isoformat()},
+            headers=org.headers(),
+        )
+    ).json()
+    assert analytics["model"] == "bg_nbd" and 0 <= analytics["p_alive"] <= 1
+    assert analytics["order_count"] >= 1 and analytics["historical_clv"] == analytics["total_spent"]
+    insights = (
+        await client.get(f"/api/v1/customers/{ids[0]}/insights", headers=org.headers())
+    ).json()
+    assert all("recommended_action" in i for i in insights["insights"])
+
+
+async def test_holdout_compares_predictions_with_what_happened(client, session, shop):
+    org, _ = shop
+    await run_recalculation(
+        client, session, org, {"as_of": "2026-03-31", "holdout_end": AS_OF.isoformat()}
+    )
+    model = (await client.get("/api/v1/analytics/clv/model", headers=org.headers())).json()
+    assert model["holdout"]["actual_total"] >= 0 and model["holdout"]["mae"] >= 0
+
+
+async def test_little_data_falls_back_and_says_so(client, session, settings):
+    org = await make_org(session, settings, "Tiny Shop")
+    customer = await api_create(client, org, first_name="Only")
+    await client.post(
+        "/api/v1/transactions",
+        headers=org.headers(),
+        json={
+            "external_id": "t1",
+            "customer_id": customer["id"],
+            "amount": "10.00",
+            "occurred_at": "2026-01-01T00:00:00Z",
+        },
+    )
+    await run_recalculation(client, session, org, {"as_of": AS_OF.isoformat()})
+    model = (await client.get("/api/v1/analytics/clv/model", headers=org.headers())).json()
+    assert model["model"] == "heuristic_fallback" and model["reason"]
+
+
+async def test_recalculation_needs_a_manager(client, shop):
+    org, _ = shop
+    response = await client.post(
+        "/api/v1/analytics/recalculate", json={}, headers=org.headers("sales")
+    )
+    assert response.status_code == 403
+    future = await client.post(
+        "/api/v1/analytics/recalculate", json={"as_of": "2999-01-01"}, headers=org.headers()
+    )
+    assert future.status_code == 422
+
+
+async def test_overview(client, session, shop):
+    org, ids = shop
+    await client.patch(
+        f"/api/v1/customers/{ids[1]}",
+        json={"status": "prospect", "version": 1},
+        headers=org.headers(),
+    )
+    await client.patch(
+        f"/api/v1/customers/{ids[1]}",
+        json={"status": "active", "version": 2},
+        headers=org.headers(),
+    )
+    body = (
+        await client.get(
+            "/api/v1/analytics/overview", params={"from": "2025-01-01"}, headers=org.headers()
+        )
+    ).json()
+    assert body["totals"]["customers"] == 120 and body["totals"]["buyers"] == 120
+    assert body["funnel"]["lead_to_prospect"] == 1.0 and body["funnel"]["converted_to_active"] == 1
+    assert body["cohorts"] and body["cohorts"][0]["customers"] >= 1
+    assert 0 <= body["health_score"] <= 100
+    assert body["top_customers"][0]["total_spent"]
