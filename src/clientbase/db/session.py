@@ -33,7 +33,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Writers take the lock up front (IMMEDIATE): a deferred transaction that read first
+    # and then writes can fail at once with SQLITE_BUSY when another writer committed
+    # meanwhile, which busy_timeout cannot wait out. Readers stay deferred and concurrent.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "clientbase_writes"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
@@ -92,7 +100,10 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_engine(url, echo=echo, pool_size=pool_size)
-        self.sessionmaker = create_sessionmaker(self.engine)
+        self.sessionmaker = create_sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True})
+        )
+        self.read_sessionmaker = create_sessionmaker(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -103,9 +114,11 @@ class Database:
 
 
 @asynccontextmanager
-async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
-    """One transaction for a CLI command or job: commit on success, roll back on error."""
-    async with db.sessionmaker() as session:
+async def session_scope(db: Database, *, writes: bool = True) -> AsyncIterator[AsyncSession]:
+    """One transaction for a CLI command, job or request: commit on success, roll back on
+    error. `writes=False` (safe methods) lets SQLite readers run beside a writer."""
+    maker = db.sessionmaker if writes else db.read_sessionmaker
+    async with maker() as session:
         try:
             yield session
             await session.commit()
@@ -123,5 +136,6 @@ async def session_scope(db: Database) -> AsyncIterator[AsyncSession]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction; used with Depends(scope="function") so the
     commit happens before the response is sent and a failed commit is an error response."""
-    async with session_scope(request.app.state.db) as session:
+    writes = request.method not in READ_METHODS
+    async with session_scope(request.app.state.db, writes=writes) as session:
         yield session
