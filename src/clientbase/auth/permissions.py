@@ -27,6 +27,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     SETTINGS_MANAGE = "settings:manage"
+    SEGMENTS_WRITE = "segments:write"
 
 
 _READ = {Permission.CUSTOMERS_READ}
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EVENTS_READ,
             Permission.TRANSACTIONS_WRITE,
             Permission.ANALYTICS_RUN,
+            Permission.SEGMENTS_WRITE,
         }
     ),
     Role.SALES: frozenset(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from clientbase.auth.models import ApiKey, LoginThrottle, User
+from clientbase.db.base import utcnow
 from clientbase.db.repository import TenantRepository
 
 
@@ -23,6 +25,21 @@ async def get_user_for_token(
 ) -> User | None:
     stmt = select(User).where(User.id == user_id, User.organization_id == organization_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def record_sign_in(session: AsyncSession, user: User, *, password_hash: str | None) -> None:
+    """Versionless UPDATE of sign-in bookkeeping; the loaded object is kept in step."""
+    values: dict[str, Any] = {"last_login_at": utcnow()}
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    await session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for name, value in values.items():
+        set_committed_value(user, name, value)
 
 
 async def find_api_key(session: AsyncSession, key_hash: str) -> ApiKey | None:

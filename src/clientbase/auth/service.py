@@ -84,9 +84,12 @@ async def sign_in(
         raise SignInFailed("Incorrect email or password.")
     if throttle is not None:
         await session.delete(throttle)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    # Bookkeeping, not an edit of the user: the version an admin holds stays current.
+    await repository.record_sign_in(
+        session,
+        user,
+        password_hash=hash_password(password) if needs_rehash(user.password_hash) else None,
+    )
     token = issue_access_token(
         user_id=user.id,
         organization_id=user.organization_id,
