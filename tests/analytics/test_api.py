@@ -9,7 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from clientbase.analytics import repository
+from clientbase.analytics.clv import DailyPurchases
 from clientbase.analytics.jobs import recalculate_job
+from clientbase.analytics.recalculate import end_of
 from clientbase.jobs import service as jobs
 from tests.fixtures import api_create, make_org
 
@@ -146,3 +149,20 @@ async def test_overview(client, session, shop):
     assert body["cohorts"] and body["cohorts"][0]["customers"] >= 1
     assert 0 <= body["health_score"] <= 100
     assert body["top_customers"][0]["total_spent"]
+
+
+async def test_database_day_aggregation_matches_the_python_one(session, shop):
+    org, _ = shop
+    until = end_of(AS_OF)
+    in_sql = await repository.purchase_days(session, org.id, None, until)
+    records = [r async for r in repository.purchases(session, org.id, None, until=until)]
+    in_python = DailyPurchases.from_records(records)
+
+    def rows(daily):
+        summary = daily.summary(AS_OF)
+        return sorted(
+            (str(c.customer), c.frequency, c.recency, c.T, c.total_spend)
+            for c in map(summary.customer, range(len(summary)))
+        )
+
+    assert rows(in_sql) == rows(in_python) and len(rows(in_sql)) == 120

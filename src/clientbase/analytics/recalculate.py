@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.analytics import repository
-from clientbase.analytics.clv import fit_business, predict
+from clientbase.analytics.clv import fit_daily, predict
 from clientbase.analytics.models import ClvModelFit
 from clientbase.metrics import service as metrics
 from clientbase.tenancy import service as tenancy
@@ -53,13 +53,10 @@ async def recalculate(
     )
     fits = []
     for n, business in enumerate(businesses):
-        records = [
-            r
-            async for r in repository.purchases(
-                session, organization_id, business, until=end_of(holdout_end or as_of)
-            )
-        ]
-        model = fit_business(records, as_of, holdout_end)
+        daily = await repository.purchase_days(
+            session, organization_id, business, end_of(holdout_end or as_of)
+        )
+        model = fit_daily(daily, as_of, holdout_end)
         scored = predict(model, horizon_weeks=HORIZON_WEEKS)
         rows = []
         for i in range(len(scored)):
