@@ -201,3 +201,14 @@ async def test_roles_without_write_see_no_form(sign_in, web_org):
     assert "New customer" not in (await viewer.get("/customers")).text
     assert (await viewer.get("/customers/new")).status_code == 403
     assert (await viewer.post("/customers/new", company_form())).status_code == 403
+
+
+async def test_edit_form_keeps_the_assignee_for_roles_that_cannot_list_users(
+    sign_in, web_org, session
+):
+    sales_id = web_org.users["sales"].id
+    customer = await create_customer(session, web_org, first_name="Kept", assigned_to=sales_id)
+    for role in ("admin", "manager"):
+        page = await (await sign_in(web_org, role)).get(f"/customers/{customer.id}/edit")
+        assert page.status_code == 200
+        assert f'<option value="{sales_id}" selected>' in page.text, role

@@ -40,6 +40,10 @@ async def run_one(db: Database, worker: str | None = None) -> Job | None:
         return None
 
     async def progress(fraction: float) -> None:
+        if db.dialect == "sqlite":
+            # SQLite has one writer: the job's own transaction holds the lock, so a second
+            # transaction for progress would wait on it. Progress shows at the end there.
+            return
         async with session_scope(db) as session:
             await repository.set_fields(
                 session, job.id, progress=max(0.0, min(1.0, fraction)), heartbeat_at=utcnow()

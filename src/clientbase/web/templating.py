@@ -127,6 +127,7 @@ def render(
         **(context or {}),
     }
     response = templates.TemplateResponse(request, template, full, status_code=status)
+    response.headers["Cache-Control"] = "no-store"  # pages hold personal data
     if full["flash"]:
         pop_flash(request, response)
     return response

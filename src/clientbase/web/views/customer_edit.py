@@ -47,7 +47,7 @@ async def _page(
 ) -> Response:
     definitions = await active_definitions(session, actor)
     assigned = form.values.get("assigned_to")
-    also = [uuid.UUID(assigned)] if _is_uuid(assigned) else []
+    also = [uuid.UUID(str(assigned))] if _is_uuid(assigned) else []
     context: dict[str, Any] = {
         "form": form,
         "errors": form.errors,

@@ -42,7 +42,9 @@ async def save_view(request: Request, session: WebSession, actor: WebActor) -> R
         async with session.begin_nested():
             view = await saved_views.create_view(session, actor, data)
     except ValidationError as exc:
-        problems = "; ".join(f"{e['field']}: {e['message']}" for e in validation_errors(exc.errors()))
+        problems = "; ".join(
+            f"{e['field']}: {e['message']}" for e in validation_errors(exc.errors())
+        )
         set_flash(request, response, f"The view was not saved: {problems}")
         return response
     except Conflict as exc:
