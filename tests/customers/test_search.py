@@ -114,7 +114,9 @@ async def test_custom_field_filter(client, org, session):
     assert (
         await client.post("/api/v1/custom-fields", json=defn, headers=org.headers())
     ).status_code == 201
-    await create_customer(session, org, first_name="Coded", last_name="One", custom_fields={"segment_code": "b"})
+    await create_customer(
+        session, org, first_name="Coded", last_name="One", custom_fields={"segment_code": "b"}
+    )
     assert await names(client, org, **{"cf.segment_code": "b"}) == ["Coded One"]
     unknown = await client.get("/api/v1/customers", params={"cf.nope": "1"}, headers=org.headers())
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "cf.nope"
