@@ -29,6 +29,7 @@ from clientbase.customers.models import Address, Customer
 from clientbase.customers.repository import CustomerRepository
 from clientbase.db.session import dialect_name
 from clientbase.search import backend
+from clientbase.segments.models import SegmentMembership
 from clientbase.tenancy.models import Membership
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -37,7 +38,9 @@ SORT_COLUMNS: dict[str, Any] = {
     "name": Customer.name,
     "rating": func.coalesce(Customer.rating, 0),
 }
-COUNT_CAP = 10_000
+EXACT_COUNT_BELOW = 2_000
+# Relevance ranking sorts at most this many matches; search pages stop there.
+SEARCH_CANDIDATES = 1_000
 
 
 @dataclass
@@ -51,6 +54,10 @@ class CustomFieldFilter:
 class SearchTerms:
     text: str  # normalised, as stored in search_text
     words: list[str]
+
+    @property
+    def has_identifier(self) -> bool:
+        return bool(self.email or self.phone or self.national_id)
     email: str | None = None
     phone: str | None = None
     national_id: str | None = None
@@ -67,6 +74,7 @@ class CustomerFilter:
     city: str | None = None
     country: str | None = None
     business_id: uuid.UUID | None = None
+    segment_id: uuid.UUID | None = None
     assigned_to: uuid.UUID | None = None
     unassigned: bool = False
     tags: list[str] = field(default_factory=list)
@@ -117,6 +125,14 @@ class CustomerListRepository(CustomerRepository):
                     Membership.organization_id == self.organization_id,
                     Membership.customer_id == Customer.id,
                     Membership.business_id == flt.business_id,
+                )
+            )
+        if flt.segment_id is not None:
+            c.append(
+                exists().where(
+                    SegmentMembership.organization_id == self.organization_id,
+                    SegmentMembership.segment_id == flt.segment_id,
+                    SegmentMembership.customer_id == Customer.id,
                 )
             )
         if flt.tags:
@@ -172,8 +188,10 @@ class CustomerListRepository(CustomerRepository):
         return or_(*options) if options else None
 
     def _search_condition(self, terms: SearchTerms) -> ColumnElement[bool]:
-        substring = backend.substring_condition(self.dialect, Customer.search_text, terms.words)
         exact = self._exact_condition(terms)
+        if terms.phone is not None and exact is not None:
+            return exact  # a whole phone number: its normalised form is the answer
+        substring = backend.substring_condition(self.dialect, Customer.search_text, terms.words)
         if exact is None:
             return substring
         if self.dialect == "sqlite":
@@ -220,10 +238,18 @@ class CustomerListRepository(CustomerRepository):
         self, actor: Actor, flt: CustomerFilter, *, limit: int, offset: int
     ) -> list[Customer]:
         assert flt.search is not None
-        stmt = self.filtered(actor, flt).order_by(
-            self._relevance(flt.search), Customer.name, Customer.id
+        if offset >= SEARCH_CANDIDATES:
+            return []
+        matches = self.filtered(actor, flt).with_only_columns(Customer.id)
+        candidates = matches.limit(SEARCH_CANDIDATES).scalar_subquery()
+        stmt = (
+            self.scoped()
+            .where(Customer.id.in_(candidates))
+            .order_by(self._relevance(flt.search), Customer.name, Customer.id)
+            .limit(min(limit, SEARCH_CANDIDATES - offset))
+            .offset(offset)
         )
-        return list((await self.session.execute(stmt.limit(limit).offset(offset))).scalars())
+        return list((await self.session.execute(stmt)).scalars())
 
     async def fuzzy_candidates(
         self, actor: Actor, flt: CustomerFilter, terms: SearchTerms
@@ -240,16 +266,22 @@ class CustomerListRepository(CustomerRepository):
         return list((await self.session.execute(stmt.limit(backend.FUZZY_CANDIDATES))).scalars())
 
     async def count(self, actor: Actor, flt: CustomerFilter) -> tuple[int, bool]:
-        """Exact up to COUNT_CAP; beyond it PostgreSQL's planner estimate (flagged)."""
-        capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(COUNT_CAP + 1)
+        """(total, is_estimate). PostgreSQL: the planner's estimate when it is large (an
+        exact count of a million rows costs 50-85 ms), else an exact count capped so it
+        stays cheap even when the estimate was wrong. SQLite (embedded, ~100k): exact."""
+        if self.dialect == "postgresql":
+            estimate = await self._planner_rows(actor, flt)
+            if estimate > EXACT_COUNT_BELOW:
+                return estimate, True
+            exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
+            return (exact, False) if exact <= EXACT_COUNT_BELOW else (max(exact, estimate), True)
+        full = self.filtered(actor, flt).with_only_columns(func.count(Customer.id))
+        return (await self.session.execute(full)).scalar_one(), False
+
+    async def _count_capped(self, actor: Actor, flt: CustomerFilter, cap: int) -> int:
+        capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(cap + 1)
         stmt = select(func.count()).select_from(capped.subquery())
-        exact = (await self.session.execute(stmt)).scalar_one()
-        if exact <= COUNT_CAP or self.dialect != "postgresql":
-            if exact > COUNT_CAP:
-                full = self.filtered(actor, flt).with_only_columns(func.count(Customer.id))
-                return (await self.session.execute(full)).scalar_one(), False
-            return exact, False
-        return max(await self._planner_rows(actor, flt), exact), True
+        return (await self.session.execute(stmt)).scalar_one()
 
     async def _planner_rows(self, actor: Actor, flt: CustomerFilter) -> int:
         query = self.filtered(actor, flt).with_only_columns(Customer.id)

@@ -90,8 +90,8 @@ async def list_customers(
     include_total: bool = True,
 ) -> Page[Customer]:
     """Keyset pages in the chosen sort; with a search, relevance order (exact email, phone
-    or national id first, then name prefix, then substring) and a typo-tolerant pass when
-    the first page would otherwise come back short."""
+    or national id first, then name prefix, then substring) among the first 1,000 matches,
+    and a typo-tolerant pass when nothing matched as typed."""
     actor.require(Permission.CUSTOMERS_READ)
     repo = CustomerListRepository(session, actor.organization_id)
     if flt.search is not None:
@@ -134,8 +134,8 @@ async def _search(
     next_cursor = encode_cursor(["search", offset + limit]) if len(rows) > limit else None
     rows = rows[:limit]
     total, estimated = await repo.count(actor, flt) if include_total else (None, False)
-    if offset == 0 and len(rows) < limit:
-        extra = await _typo_matches(repo, actor, flt, exclude={c.id for c in rows})
+    if offset == 0 and not rows and not flt.search.has_identifier:
+        extra = await _typo_matches(repo, actor, flt, exclude=set())
         rows += extra[: limit - len(rows)]
         if total is not None:
             total += len(extra)

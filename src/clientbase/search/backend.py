@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, column, func, literal_column, or_, text
+from sqlalchemy import ColumnElement, Integer, and_, column, func, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.search.fuzzy import trigrams
 
 FUZZY_CANDIDATES = 300
-PG_WORD_THRESHOLD = 0.3
+PG_WORD_THRESHOLD = 0.4
 
 
 def like_pattern(word: str) -> str:
@@ -53,7 +53,8 @@ async def fuzzy_condition(
         await session.execute(
             text(f"SET LOCAL pg_trgm.word_similarity_threshold = {PG_WORD_THRESHOLD}")
         )
-        return or_(*(search_text.op("%>")(w) for w in words if len(w) >= 3))
+        # Every word must resemble some word of the text: far fewer candidates than any.
+        return and_(*(search_text.op("%>")(w) for w in words if len(w) >= 3))
     query = " OR ".join(_fts_phrase(g) for g in grams)
     best = text(
         "SELECT rowid FROM customers_fts WHERE customers_fts MATCH :fuzzy "

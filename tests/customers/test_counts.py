@@ -1,0 +1,50 @@
+"""Totals stay cheap at scale: PostgreSQL answers large results with the planner's
+estimate (flagged), small ones exactly; SQLite counts exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from clientbase.customers import listing_repository
+from tests.fixtures import create_customer, make_org
+
+pytestmark = pytest.mark.asyncio
+FILTERS = [
+    {},
+    {"search": "smith"},
+    {"tags": ["vip"], "status": ["lead", "active"]},
+    {"created_from": "2020-01-01T00:00:00Z", "country": "KZ", "city": "Almaty"},
+    {"assigned_to": "none", "type": "individual", "is_active": "true"},
+]
+
+
+@pytest.fixture
+async def org(session, settings):
+    org = await make_org(session, settings, "Counting")
+    for i in range(3):
+        await create_customer(
+            session,
+            org,
+            first_name="Ann",
+            last_name=f"Smith{i}",
+            tags=["vip"],
+            addresses=[{"type": "home", "country": "KZ", "city": "Almaty"}],
+        )
+    return org
+
+
+@pytest.mark.parametrize("params", FILTERS)
+async def test_small_results_are_counted_exactly(client, org, params):
+    body = (await client.get("/api/v1/customers", params=params, headers=org.headers())).json()
+    assert body["total"] == 3 and body["total_is_estimate"] is False
+
+
+@pytest.mark.parametrize("params", FILTERS)
+async def test_large_results_are_estimated_on_postgres(client, org, params, dialect, monkeypatch):
+    monkeypatch.setattr(listing_repository, "EXACT_COUNT_BELOW", 0)
+    body = (await client.get("/api/v1/customers", params=params, headers=org.headers())).json()
+    assert len(body["items"]) == 3
+    if dialect == "postgres":
+        assert body["total_is_estimate"] is True and body["total"] >= 1
+    else:
+        assert body["total"] == 3 and body["total_is_estimate"] is False
