@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,17 +19,62 @@ EXPECTED_STATUS = re.compile(r"^Failed to load resource: .* status of (401|409|4
 
 
 def seed(server: str) -> None:
-    """Other customers through the API, so searching has something to leave out."""
+    """Other customers through the API, so searching has something to leave out, with
+    purchases over the last months so the dashboard and the analytics tab have figures."""
     token = httpx.post(
         f"{server}/api/v1/auth/token", data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    for body in (
-        {"type": "company", "company_name": "Nomad Foods", "phone": "+7 727 300 10 20"},
-        {"first_name": "Aigerim", "last_name": "Bekova", "status": "active"},
-    ):
+    nomad_foods = {
+        "type": "company",
+        "company_name": "Nomad Foods",
+        "phone": "+7 727 300 10 20",
+        "addresses": [{"type": "office", "country": "KZ", "city": "Almaty"}],
+    }
+    ids = []
+    for body in (nomad_foods, {"first_name": "Aigerim", "last_name": "Bekova", "status": "active"}):
         response = httpx.post(f"{server}/api/v1/customers", json=body, headers=headers)
         assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    nomad, aigerim = ids
+    for version, status in enumerate(("prospect", "active"), start=1):
+        body = {"status": status, "version": version}
+        changed = httpx.patch(f"{server}/api/v1/customers/{nomad}", json=body, headers=headers)
+        assert changed.status_code == 200, changed.text
+    response = httpx.post(
+        f"{server}/api/v1/transactions/bulk",
+        json={"items": purchases(nomad, aigerim)},
+        headers=headers,
+    )
+    assert response.status_code == 200 and not response.json()["errors"], response.text
+
+
+def purchases(nomad: str, aigerim: str) -> list[dict[str, Any]]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    flour = {"sku": "FL-25", "name": "Flour 25 kg", "category": "Bakery", "brand": "Steppe Mill"}
+    oil = {"sku": "OIL-5", "name": "Sunflower oil 5 l", "category": "Grocery", "brand": "Altyn"}
+    rows = []
+    for i, days in enumerate((150, 120, 95, 70, 41, 33, 12, 4)):
+        items = [{**flour, "quantity": str(4 + i % 3), "unit_price": "9500.00"}]
+        if i % 2:
+            items.append({**oil, "quantity": "10", "unit_price": "4200.00"})
+        when = (now - timedelta(days=days)).isoformat()
+        channel = "wholesale" if i % 2 else "phone"
+        rows.append(order(f"nomad-{i}", nomad, when, channel, items=items))
+    for i, days in enumerate((110, 80, 20)):
+        when = (now - timedelta(days=days)).isoformat()
+        rows.append(order(f"aigerim-{i}", aigerim, when, "online", amount="18500.00"))
+    return rows
+
+
+def order(external_id: str, customer: str, when: str, channel: str, **rest: Any) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "customer_id": customer,
+        "occurred_at": when,
+        "channel": channel,
+        **rest,
+    }
 
 
 def open_page(browser: Any, server: str, problems: list[str], width: int = 1440) -> Any:
@@ -170,6 +216,8 @@ def test_walkthrough(browser, server, shoot):
     for path, name in pages:
         page.goto(path)
         shoot(page, name)
+        if path == "/":
+            recalculate_and_open_analytics(page, shoot)
 
     page.get_by_role("main").get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{server}/login")
@@ -178,6 +226,35 @@ def test_walkthrough(browser, server, shoot):
     expect(page).to_have_url(re.compile(r"/login\?next=/customers$"))
     assert problems == [], problems  # e.g. a CSP violation from an inline script or style
     page.context.close()
+
+
+def recalculate_and_open_analytics(page: Any, shoot: Any) -> None:
+    """The recalculation job runs in the server; its status polls until it is done."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Organization analytics")).to_be_visible()
+    status = page.locator("#recalc-status")  # may show an earlier (nightly) run until then
+    with page.expect_response("**/analytics/recalculate"):
+        page.get_by_role("button", name="Recalculate analytics").click()
+    expect(status).to_have_attribute("data-job-status", "queued")
+    expect(status).to_contain_text("Analytics recalculation")
+    expect(status).to_have_attribute("data-job-status", "completed", timeout=20_000)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Reload the dashboard").click()
+    clv = page.locator("article", has=page.get_by_role("heading", name=re.compile("Predicted CLV")))
+    expect(clv.get_by_role("row", name=re.compile("10,000 and over"))).to_contain_text("2")
+    shoot(page, "11a-dashboard-analytics")
+    page.get_by_role("link", name="Nomad Foods").first.click()  # a top customer
+    expect(page).to_have_url(re.compile(r"/customers/[0-9a-f-]+\?tab=analytics$"))
+    analytics = page.get_by_role("link", name="Analytics", exact=True)
+    expect(analytics).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Top categories")).to_be_visible()
+    expect(page.locator(".insights")).to_contain_text("Recommended action")
+    shoot(page, "11b-profile-analytics")
+    page.get_by_role("link", name="Transactions").click()
+    expect(page.locator("td.tx-order").first).to_have_text("nomad-7")
+    shoot(page, "11c-profile-transactions")
+    page.goto("/")
 
 
 def test_phone_sized_screens(browser, server, shoot):
@@ -199,5 +276,11 @@ def test_phone_sized_screens(browser, server, shoot):
     shoot(page, "17-phone-form")
     page.goto("/")
     fits(page, 375)
+    shoot(page, "18-phone-dashboard")
+    page.get_by_role("link", name="Nomad Foods").first.click()  # a top customer
+    expect(page).to_have_url(re.compile(r"/customers/[0-9a-f-]+\?tab=analytics$"))
+    expect(page.get_by_role("heading", name="Insights")).to_be_visible()
+    fits(page, 375)
+    shoot(page, "19-phone-analytics")
     assert problems == [], problems
     page.context.close()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from fastapi.routing import iter_route_contexts
 
+from clientbase.analytics import service as analytics
 from clientbase.customers import custom_fields, related_service
 from clientbase.customers import service as customers
 from clientbase.customers.custom_fields import CustomFieldCreate
@@ -21,7 +22,7 @@ from clientbase.web.deps import WebRoute
 from tests.fixtures import Org
 
 pytestmark = pytest.mark.asyncio
-TABS = ("overview", "contacts", "addresses", "notes", "history")
+TABS = ("overview", "contacts", "addresses", "notes", "history", "analytics", "transactions")
 FORMS: dict[str, dict[str, str]] = {
     "/customers/{customer_id}/edit": {"version": "1", "type": "company", "company_name": "Hijack"},
     "/customers/{customer_id}/notes": {"content": "hijacked"},
@@ -64,8 +65,10 @@ async def victim_ids(session, org: Org) -> tuple[dict[str, str], str]:
     view = await saved_views.create_view(
         session, actor, SavedViewCreate(name="Mine", filters={"status": "lead"}, shared=True)
     )
+    job = await analytics.start_recalculation(session, actor, as_of=None, business_id=None)
     await session.commit()
     ids = {
+        "job_id": str(job.id),
         "view_id": str(view.id),
         "customer_id": str(customer.id),
         "note_id": str(note.id),

@@ -81,6 +81,56 @@ def humanize(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+def percent(value: Any, digits: int = 0) -> str:
+    """A share (0..1) as a percentage: 0.734 -> `73%`."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def money(value: Any) -> str:
+    """An amount with thousands separators: `1234.5` -> `1,234.50`."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return str(value)
+
+
+def number(value: Any) -> str:
+    """A quantity without trailing zeros: `2.000` -> `2`, `1.500` -> `1.5`."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def day(value: Any) -> str:
+    """The date part of a date, datetime or ISO string."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def heat(share: Any) -> str:
+    """A CSS class for a share's shade in a heat map: `heat-0` .. `heat-10`, `heat-na`."""
+    if share is None:
+        return "heat-na"
+    return f"heat-{max(0, min(10, round(float(share) * 10)))}"
+
+
+JOB_TITLES = {"analytics.recalculate": "Analytics recalculation"}
+
+
+def job_title(kind: str) -> str:
+    """A job kind as words: `analytics.recalculate` -> `Analytics recalculation`."""
+    return JOB_TITLES.get(kind) or humanize(kind.replace(".", " "))
+
+
 def query_url(path: str, params: dict[str, Any], **changes: Any) -> str:
     """The current list URL with some parameters changed (None drops one)."""
     merged = {**params, **changes}
@@ -95,7 +145,17 @@ def query_url(path: str, params: dict[str, Any], **changes: Any) -> str:
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters.update(
-    label=field_label, path_label=path_label, fid=field_id, show=show, humanize=humanize
+    label=field_label,
+    path_label=path_label,
+    fid=field_id,
+    show=show,
+    humanize=humanize,
+    percent=percent,
+    money=money,
+    number=number,
+    day=day,
+    heat=heat,
+    job_title=job_title,
 )
 templates.env.globals.update(query_url=query_url, Permission=Permission)
 

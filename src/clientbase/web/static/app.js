@@ -24,6 +24,16 @@
     }
   });
 
+  // Content loaded in place of the control that asked for it ("Load more") takes the
+  // focus, so keyboard users carry on from the first new row.
+  document.addEventListener("htmx:afterSettle", function () {
+    var next = document.querySelector("[data-autofocus]");
+    if (next) {
+      next.removeAttribute("data-autofocus");
+      next.focus();
+    }
+  });
+
   // Plain (non-htmx) forms and buttons that ask before doing something destructive.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -59,6 +69,15 @@
       form.querySelectorAll('input[name="' + target.dataset.selectAll + '"]').forEach(function (box) {
         box.checked = target.checked;
       });
+    }
+  });
+
+  // "Reload the dashboard" after a recalculation: on the dashboard itself, reload it in
+  // place, keeping the chosen period and the scroll position.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-reload-dashboard]") && window.location.pathname === "/") {
+      event.preventDefault();
+      window.location.reload();
     }
   });
 

@@ -9,11 +9,14 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from clientbase.analytics import service as analytics
 from clientbase.audit.schemas import present_audit_entry
 from clientbase.auth import users
 from clientbase.auth.actor import Actor
 from clientbase.customers import related_service, service
 from clientbase.customers.presenters import present_detail
+from clientbase.tenancy import service as tenancy
+from clientbase.transactions import service as transactions
 from clientbase.web.choices import CHOICES, active_definitions
 from clientbase.web.deps import WebActor, WebSession, web_router
 from clientbase.web.history import describe
@@ -27,9 +30,14 @@ TABS = (
     ("addresses", "Addresses"),
     ("notes", "Notes"),
     ("history", "History"),
+    ("analytics", "Analytics"),
+    ("transactions", "Transactions"),
 )
 NOTES_LIMIT = 50
 HISTORY_LIMIT = 30
+TRANSACTIONS_LIMIT = 20
+# htmx asks for just the next transactions when "Load more" (this row's id) is clicked.
+MORE_TRANSACTIONS = "tx-more"
 
 
 async def notes_context(
@@ -60,7 +68,31 @@ async def _tab_context(
         )
         items = [describe(present_audit_entry(e)) for e in page.items]
         return {"history": items, "next_cursor": page.next_cursor}
+    if tab == "analytics":
+        return {
+            "analytics": await analytics.customer_analytics(session, actor, customer.id),
+            "currency": await tenancy.currency(session, actor.organization_id),
+        }
+    if tab == "transactions":
+        return await transactions_context(request, session, actor, customer.id)
     return {}
+
+
+async def transactions_context(
+    request: Request, session: AsyncSession, actor: Actor, customer_id: uuid.UUID
+) -> dict[str, Any]:
+    """One page of purchases, newest first, with the page's items in one query; the
+    history checks the customer is the actor's (404 otherwise) before reading anything."""
+    cursor = request.query_params.get("cursor") or None
+    page = await transactions.customer_history(
+        session, actor, customer_id, limit=TRANSACTIONS_LIMIT, cursor=cursor
+    )
+    items = await transactions.transaction_items(session, actor, [t.id for t in page.items])
+    return {
+        "transactions": [(t, items.get(t.id, [])) for t in page.items],
+        "next_cursor": page.next_cursor,
+        "first_page": cursor is None,
+    }
 
 
 async def profile_page(
@@ -73,6 +105,10 @@ async def profile_page(
     status: int = 200,
 ) -> Response:
     tab = tab if tab in dict(TABS) else "overview"
+    if tab == "transactions" and htmx_target(request) == MORE_TRANSACTIONS:
+        more = await transactions_context(request, session, actor, customer_id)
+        rows = {"c": {"id": customer_id}, **more}
+        return render(request, "customers/_transaction_rows.html", rows, partial=True)
     customer, contacts, addresses, business_ids = await service.get_customer_detail(
         session, actor, customer_id, include_deleted=True
     )
