@@ -61,6 +61,7 @@ class Stats:
     concurrency: int
     requests: int
     errors: int
+    error_statuses: dict[int, int]
     seconds: float
     rps: float
     p50_ms: float
@@ -99,14 +100,15 @@ async def measure(
         await conn.open()
     latencies: list[float] = []
     errors = 0
+    error_statuses: dict[int, int] = {}  # 0: the connection failed
     sent = count()
-    deadline = 0.0
+    deadline = time.perf_counter() + max(2.0, max_seconds / 5)  # for the warm-up
 
     async def worker(conn: Connection, recording: bool, limit: int) -> None:
         nonlocal errors
         while True:
             i = next(sent)  # paths go on where the warm-up stopped
-            if i >= limit or (recording and time.perf_counter() > deadline):
+            if i >= limit or time.perf_counter() > deadline:
                 return
             started = time.perf_counter()
             try:
@@ -116,9 +118,14 @@ async def measure(
                 await conn.close()
             if recording:
                 latencies.append(time.perf_counter() - started)
-                errors += status != 200
+                if status != 200:
+                    errors += 1
+                    error_statuses[status] = error_statuses.get(status, 0) + 1
 
     await asyncio.gather(*(worker(c, False, warmup) for c in connections))
+    for conn in connections:  # uvicorn drops connections idle for 5 s (slow warm-ups)
+        await conn.close()
+        await conn.open()
     sent = count(warmup)
     started = time.perf_counter()
     deadline = started + max_seconds
@@ -131,6 +138,7 @@ async def measure(
         concurrency=concurrency,
         requests=len(ms),
         errors=errors,
+        error_statuses=error_statuses,
         seconds=elapsed,
         rps=len(ms) / elapsed if elapsed else 0.0,
         p50_ms=percentile(ms, 0.50),

@@ -3,6 +3,7 @@ loaded with the demo generator, vacuumed; an admin API key and sample rows to as
 
 from __future__ import annotations
 
+import json
 import secrets
 import subprocess
 import sys
@@ -133,6 +134,20 @@ async def load(t: Target, seed: int) -> dict[str, Any]:
         "rows": result.rows,
         "phases": {k: round(v, 2) for k, v in result.phases.items()},
     }
+
+
+def _facts_file(t: Target) -> Path:
+    return DATA / f"{t.name}-{t.label}.load.json"
+
+
+def save_load_facts(t: Target, facts: dict[str, Any]) -> None:
+    """Kept beside the data so a run with --reuse can still report how the load went."""
+    _facts_file(t).write_text(json.dumps({**facts, "measured_at": time.time()}))
+
+
+def load_facts(t: Target) -> dict[str, Any]:
+    path = _facts_file(t)
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 async def vacuum(t: Target) -> float:

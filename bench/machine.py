@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import shutil
 import sqlite3
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,17 @@ def _git(*args: str) -> str:
 
 def load_average() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
+
+
+async def wait_quiet(limit: float, log: Callable[[str], None]) -> float:
+    """Waits (at most `limit` seconds) for the 1-minute load average to drop below half the
+    cores; returns the seconds waited."""
+    started = time.monotonic()
+    threshold = (os.cpu_count() or 2) / 2
+    while time.monotonic() - started < limit and os.getloadavg()[0] >= threshold:
+        log(f"waiting for a quieter machine: load average {load_average()}")
+        await asyncio.sleep(20)
+    return round(time.monotonic() - started, 1)
 
 
 async def facts(postgres_url: str | None) -> dict[str, Any]:

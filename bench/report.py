@@ -113,7 +113,7 @@ def table(results: list[dict[str, Any]]) -> str:
         if not runs:
             continue
         lines += [f"### {title}", ""]
-        heads = [f"{r['date']}, {r['customers']:,} customers" for r in runs]
+        heads = [f"{r['date']}, {r['customers']:,} customers{_busy(r)}" for r in runs]
         lines.append("| target | limit | " + " | ".join(heads) + " |")
         lines.append("| --- | --- |" + " --- |" * len(runs))
         judged = [judge(r) for r in runs]
@@ -129,12 +129,19 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _busy(result: dict[str, Any]) -> str:
+    before = result["machine"].get("load_average_before") or [0.0]
+    after = result["machine"].get("load_average_after") or [0.0]
+    return f" (load avg {before[0]:.1f} → {after[0]:.1f})"
+
+
 def _operations(result: dict[str, Any]) -> str:
     """Every operation of the latest run, with the SQL time of the same request."""
     sql = result.get("sql", {})
     lines = [
         f"All operations, {result['date']} ({result['customers']:,} customers, "
-        f"{result['settings']['workers']} workers):",
+        f"{result['settings']['workers']} server workers; p50/p95/p99 in ms; raw = "
+        "bench/raw_app.py):",
         "",
         "| operation | clients | requests | req/s | p50 | p95 | p99 | SQL per request "
         "(statements, sum of DB time) |",

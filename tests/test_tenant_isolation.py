@@ -33,6 +33,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/custom-fields/{definition_id}"): {"label": "Hijacked", "required": True},
     ("PATCH", "/api/v1/views/{view_id}"): {"name": "Hijacked", "shared": True},
     ("PATCH", "/api/v1/transactions/{transaction_id}"): {"status": "processing"},
+    ("PATCH", "/api/v1/segments/{segment_id}"): {"name": "Hijacked"},
+    ("PUT", "/api/v1/customers/{customer_id}/segments"): {"segment_ids": []},
 }
 
 
@@ -111,6 +113,15 @@ async def build_tenant(client, app, org: Org) -> Tenant:
         job = await client.post(f"{API}/analytics/recalculate", json={}, headers=h)
         assert job.status_code == 202, job.text
         extra_ids["job_id"] = job.json()["job_id"]
+    if has_route(app, f"{API}/segments"):
+        rule = {"field": "city", "operator": "equals", "value": "Almaty"}
+        segment = await client.post(
+            f"{API}/segments",
+            json={"name": "Almaty", "criteria": {"operator": "AND", "rules": [rule]}},
+            headers=h,
+        )
+        assert segment.status_code == 201, segment.text
+        extra_ids["segment_id"] = segment.json()["id"]
     api_key = await client.post(
         f"{API}/api-keys", json={"name": "sync", "role": "viewer"}, headers=h
     )
@@ -221,6 +232,8 @@ async def snapshot(client, tenant: Tenant) -> dict[str, Any]:
         urls += [f"{API}/transactions/{tenant.ids['transaction_id']}"]
     if "job_id" in tenant.ids:
         urls += [f"{API}/jobs/{tenant.ids['job_id']}"]
+    if "segment_id" in tenant.ids:
+        urls += [f"{API}/segments", f"{API}/segments/{tenant.ids['segment_id']}"]
     out = {}
     for url in urls:
         response = await client.get(url, headers=h)
@@ -353,6 +366,7 @@ async def test_foreign_lists_show_none_of_our_rows(client, app, org, other_org):
         f"{API}/businesses",
         f"{API}/organization",
         *([f"{API}/views"] if "view_id" in victim.ids else []),
+        *([f"{API}/segments"] if "segment_id" in victim.ids else []),
     ):
         response = await client.get(url, headers=h)
         assert response.status_code == 200, (url, response.text)

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from clientbase.audit.models import AuditEntry
 from clientbase.audit.service import verify_chain
@@ -154,3 +154,31 @@ async def test_a_new_organization_gets_demo_sales_users(session):
     await session.commit()
     assert len(result.new_users) == 5 and result.password
     assert all(e.endswith("@freshdemoorg.example.com") for e in result.new_users)
+
+
+INDEXES = {
+    "postgresql": "SELECT indexname FROM pg_indexes WHERE tablename IN ('customers', 'addresses')",
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' "
+    "AND tbl_name IN ('customers', 'addresses')",
+}
+
+
+async def index_names(session) -> set[str]:  # type: ignore[no-untyped-def]
+    sql = INDEXES[session.get_bind().dialect.name]
+    return {row[0] for row in await session.execute(text(sql))}
+
+
+async def test_a_big_load_rebuilds_the_indexes_it_dropped(session, settings, monkeypatch):
+    from clientbase.demo import service
+
+    before = await index_names(session)
+    assert "ix_customers_organization_id_created_at_id" in before
+    monkeypatch.setattr(service, "REBUILD_INDEXES_FROM", 100)
+    org = await make_org(session, settings, "Rebuilt Indexes")
+    result = await load_demo(session, organization=org.name, customers=150, seed=2, now=NOW)
+    await session.commit()
+    assert result.customers == 150 and result.phases["indexes"] >= 0
+    assert await index_names(session) == before
+    rows = await customers_of(session, org.id)
+    phones = [c.phone for c in rows if c.phone]
+    assert len(rows) == 150 and len(phones) == len(set(phones))

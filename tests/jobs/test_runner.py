@@ -99,7 +99,10 @@ async def test_nightly_schedule_enqueues_once_per_day(database, org_id):
     await second.tick(night + timedelta(minutes=5))
     async with session_scope(database) as session:
         mine = await repository.JobRepository(session, org_id).recent(limit=10)
-    assert [j.dedupe_key for j in mine] == ["nightly:2026-11-24"]
+    assert sorted(j.dedupe_key for j in mine) == [
+        "nightly-segments:2026-11-24",
+        "nightly:2026-11-24",
+    ]
     assert await first.tick(datetime(2026, 11, 24, 1, 0, tzinfo=UTC)) == 0
 
 

@@ -14,6 +14,7 @@ from clientbase.customers.settings_router import router as customer_settings_rou
 from clientbase.events.router import router as events_router
 from clientbase.jobs.router import router as jobs_router
 from clientbase.saved_views.router import router as saved_views_router
+from clientbase.segments.router import router as segments_router
 from clientbase.tenancy.router import router as tenancy_router
 from clientbase.transactions.router import router as transactions_router
 
@@ -30,5 +31,6 @@ for router in (
     transactions_router,
     analytics_router,
     jobs_router,
+    segments_router,
 ):
     api_router.include_router(router)

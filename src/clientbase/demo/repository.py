@@ -80,22 +80,31 @@ class DemoRepository:
         await driver.executemany(sql, converted)
 
     async def table_size(self, table: str) -> int:
-        """PostgreSQL's estimate of a table's rows, whatever the organization (0 on SQLite)."""
-        if self.dialect != "postgresql":
-            return 0
+        """A table's rows, whatever the organization (PostgreSQL: the planner's estimate)."""
         driver = await self._connection()
+        if self.dialect != "postgresql":
+            cursor = await driver.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            return int((await cursor.fetchone())[0])
         estimate = await driver.fetchval(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = $1::regclass", table
         )
         return max(int(estimate or 0), 0)
 
     async def suspend_indexes(self, tables: Sequence[str]) -> list[str]:
-        """PostgreSQL: drops the tables' secondary indexes, unique constraints (unless a
-        foreign key relies on one) and foreign keys, and returns the statements that put
-        them back. Building an index once is far cheaper than growing it row by row (the
+        """Drops the tables' secondary indexes and returns the statements that put them
+        back; on PostgreSQL also unique constraints (unless a foreign key relies on one) and
+        foreign keys. Building an index once is far cheaper than growing it row by row (the
         trigram GIN index most of all), and one anti-join checks a foreign key faster than
-        a trigger per row. The tables stay locked until commit."""
+        a trigger per row. SQLite keeps its inline unique constraints and foreign keys.
+        The tables stay locked until commit."""
         driver = await self._connection()
+        if self.dialect != "postgresql":
+            marks = ", ".join("?" for _ in tables)
+            cursor = await driver.execute(SQLITE_INDEXES_SQL.format(marks=marks), tuple(tables))
+            rows = list(await cursor.fetchall())
+            for name, _ in rows:
+                await driver.execute(f'DROP INDEX "{name}"')
+            return [sql for _, sql in rows]
         restore: list[str] = []
         foreign_keys: list[str] = []
         for table in tables:
@@ -108,7 +117,8 @@ class DemoRepository:
         if not statements:
             return
         driver = await self._connection()
-        await driver.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        if self.dialect == "postgresql":
+            await driver.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for statement in statements:
             await driver.execute(statement)
 
@@ -133,6 +143,10 @@ class DemoRepository:
             await driver.execute(f"ANALYZE {', '.join(tables)}")
 
 
+SQLITE_INDEXES_SQL = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+    "AND tbl_name IN ({marks})"
+)
 SUSPENDABLE_SQL = """
 SELECT c.contype::text AS kind,
        format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname) AS drop_sql,

@@ -39,8 +39,8 @@ from clientbase.demo.repository import DemoRepository
 from clientbase.tenancy import service as tenancy
 
 CHUNK_SIZE = 20_000
-# PostgreSQL rebuilds the customers indexes after a load at least this big that at least
-# doubles the table, instead of growing them row by row.
+# A load at least this big that at least doubles the customers table drops the tables'
+# indexes first and builds them again at the end, instead of growing them row by row.
 REBUILD_INDEXES_FROM = 50_000
 TABLES = ("customers", "memberships", "contacts", "addresses", "notes")
 DEMO_USERS = (
@@ -145,8 +145,7 @@ async def load_demo(
         taken=await repo.taken_identifiers() if existing else set(),
     )
     rebuild: list[str] = []
-    big = customers >= REBUILD_INDEXES_FROM and repo.dialect == "postgresql"
-    if big and customers >= await repo.table_size("customers"):
+    if customers >= REBUILD_INDEXES_FROM and customers >= await repo.table_size("customers"):
         rebuild = await repo.suspend_indexes(TABLES)
     result.phases["setup"] = perf_counter() - started
     await _fill(repo, Generator(ctx, seed), customers, chunk_size, result, progress)

@@ -1,9 +1,11 @@
 """The nightly schedule: once a day after 02:00 UTC every organization gets one analytics
-recalculation; the dedupe key keeps it to one however many workers are running."""
+recalculation, then one segments recalculation (lifecycle and custom segments read the
+metrics, so they are queued a few minutes later); the dedupe keys keep each to one however
+many workers are running."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from clientbase.db.base import utcnow
 from clientbase.db.session import Database, session_scope
@@ -12,6 +14,8 @@ from clientbase.tenancy import service as tenancy
 
 NIGHTLY_AT = time(2, 0)
 NIGHTLY_KIND = "analytics.recalculate"
+SEGMENTS_KIND = "segments.recalculate_all"
+SEGMENTS_DELAY = timedelta(minutes=5)
 
 
 class NightlySchedule:
@@ -29,6 +33,14 @@ class NightlySchedule:
             for org_id in await tenancy.all_organization_ids(session):
                 await service.enqueue(
                     session, org_id, NIGHTLY_KIND, {"scheduled": day}, dedupe_key=f"nightly:{day}"
+                )
+                await service.enqueue(
+                    session,
+                    org_id,
+                    SEGMENTS_KIND,
+                    {"scheduled": day},
+                    dedupe_key=f"nightly-segments:{day}",
+                    run_after=now + SEGMENTS_DELAY,
                 )
                 enqueued += 1
         self.done_for = day

@@ -1,0 +1,362 @@
+"""Segments scenario: recompute times for one dynamic segment (first materialisation and
+no change), 100 segments, one customer's incremental refresh, preview and explain.
+
+Builds its own database (never the harness's): `clientbase demo` customers, then synthetic
+completed transactions with items written set-based, then exact metrics.
+
+    .venv/bin/python -m bench.segments --db postgres --customers 100000 --orders 10
+    .venv/bin/python -m bench.segments --db sqlite --customers 20000 --reuse
+
+Results: bench/results/<date>-segments-<db>-<customers>.json (machine noted)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+
+import clientbase.db.registry  # noqa: F401 - models and commit hooks
+from bench import machine
+from bench.database import DATA, Target, drop, loaded_customers, recreate
+from clientbase.auth.actor import Actor
+from clientbase.cli.bootstrap import prepare_database
+from clientbase.config import Settings
+from clientbase.customers.models import Customer
+from clientbase.db.session import Database, session_scope
+from clientbase.demo import service as demo
+from clientbase.metrics import service as metrics
+from clientbase.segments import lifecycle, membership_service, service
+from clientbase.segments.api_schemas import PreviewRequest, SegmentCreate
+from clientbase.segments.recalculate import recalculate_all, recalculate_segment
+from clientbase.tenancy.models import Organization
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+ONE = {
+    "operator": "AND",
+    "rules": [
+        {
+            "field": "total_spent",
+            "operator": "greater_than",
+            "value": 300,
+            "timeframe": "last_365_days",
+        },
+        {
+            "operator": "OR",
+            "rules": [
+                {"field": "city", "operator": "equals", "value": "Almaty"},
+                {"field": "purchased_category", "operator": "contains", "value": "electronics"},
+                {"field": "status", "operator": "in", "value": ["active", "prospect"]},
+            ],
+        },
+    ],
+}
+CATEGORIES = ("electronics", "books", "toys", "garden", "food", "beauty", "sport", "home")
+
+
+def variants(n: int) -> list[dict[str, Any]]:
+    """n different, realistic criteria: profile, metric, window, purchase and JSON rules."""
+    out = []
+    for i in range(n):
+        kind = i % 5
+        if kind == 0:
+            rule = {"field": "total_spent", "operator": "greater_than", "value": 50 * (i + 1)}
+        elif kind == 1:
+            rule = {
+                "field": "order_count",
+                "operator": "greater_or_equal",
+                "value": 1 + i % 7,
+                "timeframe": ("last_30_days", "last_90_days", "last_365_days")[i % 3],
+            }
+        elif kind == 2:
+            rule = {
+                "field": "purchased_category",
+                "operator": "contains",
+                "value": CATEGORIES[i % 8],
+            }
+        elif kind == 3:
+            rule = {"field": "last_order_at", "operator": "within_last_days", "value": 10 + i}
+        else:
+            rule = {
+                "field": "tags",
+                "operator": "contains",
+                "value": ("vip", "b2b", "wholesale")[i % 3],
+            }
+        status = {"field": "status", "operator": "not_equals", "value": "blocked"}
+        out.append({"operator": "AND", "rules": [rule, status]})
+    return out
+
+
+class SegmentsTarget(Target):
+    """A database of this scenario's own: never the harness's clientbase_bench_<n>."""
+
+    @property
+    def name(self) -> str:
+        return f"clientbase_segbench_{self.customers}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return DATA / f"{self.name}.db"
+
+
+def target(db: str, customers: int, postgres_url: str) -> SegmentsTarget:
+    name = f"clientbase_segbench_{customers}"
+    if db == "postgres":
+        from sqlalchemy.engine import make_url
+
+        url = make_url(postgres_url).set(database=name).render_as_string(False)
+        return SegmentsTarget("postgresql", customers, url, postgres_url)
+    return SegmentsTarget("sqlite", customers, f"sqlite:///{DATA / (name + '.db')}")
+
+
+async def build(t: Target, orders_per_customer: int, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    await recreate(t)
+    settings = Settings(database_url=t.url, auto_migrate=True, secret_key="x" * 48)
+    await prepare_database(Database(t.url), settings)
+    loaded = await demo.run(
+        Database(t.url), organization="Default", customers=t.customers, seed=seed
+    )
+    db = Database(t.url)
+    try:
+        tx_started = time.perf_counter()
+        async with session_scope(db) as session:
+            await _transactions(session, t.dialect, orders_per_customer)
+        async with session_scope(db) as session:
+            org = (await session.execute(select(Organization.id))).scalars().first()
+            await metrics.recompute_organization(session, org)
+        if t.dialect == "postgresql":
+            async with db.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text("VACUUM (ANALYZE)"))
+        return {
+            "demo_seconds": round(loaded.seconds, 1),
+            "transactions_seconds": round(time.perf_counter() - tx_started, 1),
+            "total_seconds": round(time.perf_counter() - started, 1),
+        }
+    finally:
+        await db.dispose()
+
+
+async def _transactions(session: Any, dialect: str, per_customer: int) -> None:
+    """~per_customer completed orders per customer (0..2x), over two years, 1-3 items each."""
+    if dialect == "postgresql":
+        await session.execute(
+            text(
+                """
+            INSERT INTO transactions (id, organization_id, external_id, customer_id, business_id,
+                occurred_at, status, amount, currency, created_at, updated_at, version)
+            SELECT gen_random_uuid(), c.organization_id, 'bench-' || c.id || '-' || g,
+                   c.id, m.business_id,
+                   now() - (random() * interval '730 days'),
+                   CASE WHEN random() < 0.9 THEN 'completed' ELSE 'refunded' END,
+                   round((5 + random() * 300)::numeric, 2), 'KZT', now(), now(), 1
+            FROM customers c
+            JOIN memberships m ON m.customer_id = c.id
+            CROSS JOIN LATERAL generate_series(1, (random() * 2 * :k)::int) g
+            """
+            ),
+            {"k": per_customer},
+        )
+        await session.execute(
+            text(
+                """
+            INSERT INTO transaction_items (organization_id, transaction_id, sku, name, category,
+                brand, quantity, unit_price)
+            SELECT t.organization_id, t.id, 'SKU-' || (random() * 500)::int, NULL,
+                   (ARRAY['electronics','books','toys','garden','food','beauty','sport','home'])
+                       [1 + (random() * 7)::int],
+                   'brand-' || (random() * 20)::int, 1, t.amount
+            FROM transactions t
+            """
+            )
+        )
+        return
+    await session.execute(
+        text(
+            """
+        WITH RECURSIVE n(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM n WHERE g < :k * 2)
+        INSERT INTO transactions (id, organization_id, external_id, customer_id, business_id,
+            occurred_at, status, amount, currency, created_at, updated_at, version)
+        SELECT lower(hex(randomblob(16))), c.organization_id, 'bench-' || c.id || '-' || n.g,
+               c.id, m.business_id,
+               datetime('now', '-' || (abs(random()) % 730) || ' days'),
+               CASE WHEN abs(random()) % 10 < 9 THEN 'completed' ELSE 'refunded' END,
+               round(5 + (abs(random()) % 30000) / 100.0, 2), 'KZT',
+               datetime('now'), datetime('now'), 1
+        FROM customers c JOIN memberships m ON m.customer_id = c.id JOIN n
+        WHERE n.g <= abs(random()) % (2 * :k + 1)
+        """
+        ),
+        {"k": per_customer},
+    )
+    await session.execute(
+        text(
+            """
+        INSERT INTO transaction_items (organization_id, transaction_id, sku, category, brand,
+            quantity, unit_price)
+        SELECT organization_id, id, 'SKU-' || (abs(random()) % 500),
+               CASE abs(random()) % 8 WHEN 0 THEN 'electronics' WHEN 1 THEN 'books'
+                    WHEN 2 THEN 'toys' WHEN 3 THEN 'garden' WHEN 4 THEN 'food'
+                    WHEN 5 THEN 'beauty' WHEN 6 THEN 'sport' ELSE 'home' END,
+               'brand-' || (abs(random()) % 20), 1, amount
+        FROM transactions
+        """
+        )
+    )
+
+
+async def timed(db: Database, fn: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    async with session_scope(db) as session:
+        result = await fn(session)
+    return time.perf_counter() - started, result
+
+
+async def measure(t: Target, segments: int) -> dict[str, Any]:
+    db = Database(t.url)
+    out: dict[str, Any] = {}
+    try:
+        async with session_scope(db) as session:
+            org = (await session.execute(select(Organization.id))).scalars().first()
+            for row in (await session.execute(text("SELECT count(*) FROM transactions"))).all():
+                out["transactions"] = row[0]
+        actor = Actor.system(org, label="bench")
+        name = f"bench-{uuid.uuid4().hex[:6]}"
+
+        async def create_one(session: Any) -> Any:
+            segment, _ = await service.create_segment(
+                session, actor, SegmentCreate(name=name, criteria=ONE)
+            )
+            return segment.id
+
+        _, sid = await timed(db, create_one)
+        first, r1 = await timed(db, lambda s: recalculate_segment(s, actor, sid))
+        again, r2 = await timed(db, lambda s: recalculate_segment(s, actor, sid))
+        out["one_segment"] = {
+            "first_materialisation_s": round(first, 3),
+            "members": r1["member_count"],
+            "no_change_s": round(again, 3),
+            "no_change_entered_left": [r2["entered"], r2["left"]],
+        }
+        preview = []
+        for _ in range(5):
+            seconds, count = await timed(
+                db, lambda s: service.preview(s, actor, PreviewRequest(criteria=ONE))
+            )
+            preview.append(seconds)
+        out["preview_count_s"] = {
+            "median": round(statistics.median(preview), 3),
+            "max": round(max(preview), 3),
+        }
+        async with session_scope(db) as session:
+            sample = list(
+                (
+                    await session.execute(
+                        select(Customer.id).where(Customer.organization_id == org).limit(20)
+                    )
+                ).scalars()
+            )
+        explain = []
+        for cid in sample:
+            seconds, _ = await timed(db, lambda s, c=cid: service.explain(s, actor, sid, c))
+            explain.append(seconds)
+        explain.sort()
+        out["explain_s"] = {
+            "median": round(statistics.median(explain), 4),
+            "p95": round(explain[int(0.95 * (len(explain) - 1))], 4),
+        }
+
+        async def create_many(session: Any) -> None:
+            for i, criteria in enumerate(variants(segments - 1)):
+                await service.create_segment(
+                    session, actor, SegmentCreate(name=f"{name}-{i}", criteria=criteria)
+                )
+
+        await timed(db, create_many)
+        many_first, m1 = await timed(db, lambda s: recalculate_all(s, actor))
+        many_again, m2 = await timed(db, lambda s: recalculate_all(s, actor))
+        out["all_segments"] = {
+            "segments": m1["segments"],
+            "first_materialisation_s": round(many_first, 2),
+            "memberships_written": m1["entered"],
+            "no_change_s": round(many_again, 2),
+            "no_change_entered_left": [m2["entered"], m2["left"]],
+        }
+        life, lr = await timed(db, lambda s: lifecycle.recalculate_lifecycle(s, actor))
+        out["lifecycle_first_s"] = round(life, 2)
+        out["lifecycle_result"] = lr
+        refresh = []
+        for cid in sample:
+            seconds, _ = await timed(
+                db, lambda s, c=cid: membership_service.refresh_for_customers(s, actor, [c])
+            )
+            refresh.append(seconds)
+        refresh.sort()
+        out["incremental_one_customer_s"] = {
+            "segments": segments + 7,
+            "median": round(statistics.median(refresh), 4),
+            "p95": round(refresh[int(0.95 * (len(refresh) - 1))], 4),
+        }
+    finally:
+        await db.dispose()
+    return out
+
+
+async def main(args: argparse.Namespace) -> None:
+    t = target(args.db, args.customers, args.postgres_url)
+    built: dict[str, Any] = {"reused": True}
+    if not args.reuse or await loaded_customers(t) < args.customers:
+        built = await build(t, args.orders, args.seed)
+    print("loaded", built, flush=True)
+    result = {
+        "scenario": "segments",
+        "date": datetime.now(UTC).date().isoformat(),
+        "database": t.dialect,
+        "customers": args.customers,
+        "orders_per_customer": args.orders,
+        "load": built,
+        "machine": await machine.facts(args.postgres_url if args.db == "postgres" else None),
+        "results": await measure(t, args.segments),
+        "targets": {
+            "one_segment_no_change_s": 5,
+            "one_segment_first_s": 8,
+            "hundred_segments_s": 300,
+            "incremental_one_customer_s": 0.05,
+            "preview_p95_s": 2,
+            "explain_p95_s": 0.05,
+            "at": "1,000,000 customers, 10,000,000 transactions (PostgreSQL)",
+        },
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{result['date']}-segments-{t.label}-{args.customers}.json"
+    path.write_text(json.dumps(result, indent=2, default=str))
+    print(json.dumps(result["results"], indent=2, default=str))
+    print("written", path)
+    if args.drop:
+        await drop(t)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="postgres")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=10, help="mean orders per customer")
+    parser.add_argument("--segments", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--reuse", action="store_true", help="keep a loaded database")
+    parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,309 @@
+"""Criteria -> one SQL query (SQLAlchemy Core) over the organization's customers, the same
+on PostgreSQL and SQLite; never a Python loop over customers.
+
+- profile fields are columns of `customers`; `age` becomes date_of_birth ranges;
+- `city`/`region`/`country` test any of the customer's addresses (EXISTS);
+- `custom_fields.<key>` reads the JSON document, typed by the field's definition;
+- metrics without a timeframe read `customer_metrics` (outer join: no row = no purchases);
+  with a timeframe they come from completed transactions in the window, one grouped
+  derived table per window (a segment scoped to a business counts that business only);
+- `purchased_*` is an EXISTS over items of completed transactions (in the window).
+
+Base population: the organization's customers that are not deleted or anonymized (and,
+for a business segment, members of that business)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    FromClause,
+    Numeric,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import array as pg_array
+
+from clientbase.customers.models import Address, Customer
+from clientbase.metrics.models import CustomerMetrics
+from clientbase.segments import predicates as p
+from clientbase.segments.fields import TIMEFRAMES, Kind, Source
+from clientbase.segments.schemas import Group, Node, Rule
+from clientbase.tenancy.models import Membership
+from clientbase.transactions.models import COUNTED_STATUS, Transaction, TransactionItem
+
+NUMBER_PATTERN = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONEY_COLUMNS = {
+    "total_spent",
+    "lifetime_value",
+    "predicted_ltv",
+    "credit_limit",
+    "current_balance",
+}
+ZERO_WHEN_MISSING = {"total_spent", "order_count", "lifetime_value"}
+
+
+@dataclass
+class Scope:
+    organization_id: uuid.UUID
+    now: datetime
+    dialect: str
+    business_id: uuid.UUID | None = None
+    customer_ids: Sequence[uuid.UUID] | None = None  # restrict to these (incremental)
+
+
+@dataclass
+class Compiler:
+    scope: Scope
+    windows: dict[str, Any] = field(default_factory=dict)
+    uses_metrics: bool = False
+
+    # -- the query -------------------------------------------------------------------
+    def select_ids(self, node: Node, *columns: Any) -> Select[Any]:
+        """SELECT customers.id (and `columns`) FROM ... WHERE population AND criteria."""
+        condition = self.condition(node)
+        stmt = select(Customer.id, *columns).select_from(self.from_clause())
+        return stmt.where(*self.population(), condition)
+
+    def population(self) -> list[ColumnElement[bool]]:
+        s = self.scope
+        where = [
+            Customer.organization_id == s.organization_id,
+            Customer.deleted_at.is_(None),
+            Customer.anonymized_at.is_(None),
+        ]
+        if s.business_id is not None:
+            where.append(
+                exists().where(
+                    Membership.organization_id == s.organization_id,
+                    Membership.business_id == s.business_id,
+                    Membership.customer_id == Customer.id,
+                )
+            )
+        if s.customer_ids is not None:
+            where.append(Customer.id.in_(list(s.customer_ids)))
+        return where
+
+    def from_clause(self) -> FromClause:
+        joined: FromClause = Customer.__table__
+        if self.uses_metrics:
+            joined = joined.outerjoin(
+                CustomerMetrics,
+                and_(
+                    CustomerMetrics.customer_id == Customer.id,
+                    CustomerMetrics.organization_id == self.scope.organization_id,
+                ),
+            )
+        for window in self.windows.values():
+            joined = joined.outerjoin(window, window.c.customer_id == Customer.id)
+        return joined
+
+    # -- criteria --------------------------------------------------------------------
+    def condition(self, node: Node) -> ColumnElement[bool]:
+        if isinstance(node, Group):
+            parts = [self.condition(child) for child in node.rules]
+            return and_(true(), *parts) if node.operator == "AND" else or_(false(), *parts)
+        return self.rule(node)
+
+    def rule(self, rule: Rule) -> ColumnElement[bool]:
+        source = rule.field.source
+        if source == Source.PROFILE:
+            return self._profile(rule)
+        if source == Source.AGE:
+            return p.age(Customer.date_of_birth, rule.operator, rule.value, now=self.scope.now)
+        if source == Source.ADDRESS:
+            return self._address(rule)
+        if source == Source.CUSTOM:
+            return self._custom(rule)
+        if source == Source.METRIC:
+            return self._metric(rule)
+        return self._purchase(rule)
+
+    def _scalar(self, rule: Rule, expr: Any) -> ColumnElement[bool]:
+        return p.scalar(rule.field.kind, expr, rule.operator, rule.value, now=self.scope.now)
+
+    def _profile(self, rule: Rule) -> ColumnElement[bool]:
+        column = getattr(Customer, rule.field.column)
+        if rule.field.kind == Kind.LIST:
+            return self._json_list(rule, column, None)
+        if rule.field.column in MONEY_COLUMNS:
+            column = self.money(column)
+        return self._scalar(rule, column)
+
+    def _address(self, rule: Rule) -> ColumnElement[bool]:
+        op, negated = p.positive(rule.operator)
+        column = getattr(Address, rule.field.column)
+        positive = Rule(rule.field, op, rule.value, None, rule.path, rule.raw)
+        found = exists().where(
+            Address.organization_id == self.scope.organization_id,
+            Address.customer_id == Customer.id,
+            self._scalar(positive, column),
+        )
+        return p.negate_if(found, negated)
+
+    # -- custom fields ---------------------------------------------------------------
+    def _custom(self, rule: Rule) -> ColumnElement[bool]:
+        key, kind = rule.field.column, rule.field.kind
+        if kind == Kind.LIST:
+            return self._json_list(rule, Customer.custom_fields, key)
+        text = Customer.custom_fields[key].as_string()
+        pg = self.scope.dialect == "postgresql"
+        if kind == Kind.NUMBER:
+            if pg:
+                expr: Any = case((text.op("~")(NUMBER_PATTERN), cast(text, Numeric)), else_=null())
+            else:
+                expr = cast(func.json_extract(Customer.custom_fields, f"$.{key}"), Numeric)
+        elif kind == Kind.DATE:
+            expr = (
+                case((text.op("~")(DATE_PATTERN), cast(text, Date)), else_=null()) if pg else text
+            )
+        elif kind == Kind.BOOLEAN:
+            raw = text if pg else func.json_type(Customer.custom_fields, f"$.{key}")
+            expr = case((raw == "true", true()), (raw == "false", false()), else_=null())
+            expr = cast(expr, Boolean) if pg else expr
+        else:
+            expr = text
+        return self._scalar(rule, expr)
+
+    def _json_list(self, rule: Rule, column: Any, key: str | None) -> ColumnElement[bool]:
+        """Tags (lower-cased on write) and multiselect values: membership tests."""
+        op, negated = p.positive(rule.operator)
+        wanted: list[str] = []
+        if op in ("contains", "in"):
+            values = rule.value if op == "in" else (rule.value,)
+            wanted = [v.lower() if key is None else v for v in values]
+        if self.scope.dialect == "postgresql":
+            doc = column if key is None else column[key]
+            if op == "is_set":
+                test = case(
+                    (func.jsonb_typeof(doc) == "array", func.jsonb_array_length(doc) > 0),
+                    else_=false(),
+                )
+            elif len(wanted) == 1:
+                test = func.coalesce(doc.bool_op("?")(wanted[0]), false())
+            else:
+                test = func.coalesce(doc.bool_op("?|")(pg_array(wanted)), false())
+        else:
+            items = (
+                func.json_each(column) if key is None else func.json_each(column, f"$.{key}")
+            ).table_valued("value")
+            inner = select(1).select_from(items)
+            if op != "is_set":
+                inner = inner.where(items.c.value.in_(wanted))
+            test = inner.exists()
+        return p.negate_if(test, negated)
+
+    # -- metrics ---------------------------------------------------------------------
+    def money(self, expr: Any) -> Any:
+        """SQLite keeps NUMERIC as floating point: compare money rounded to cents."""
+        return func.round(expr, 2) if self.scope.dialect == "sqlite" else expr
+
+    def _metric(self, rule: Rule) -> ColumnElement[bool]:
+        name, now = rule.field.name, self.scope.now
+        window = self._window(rule.timeframe)
+        if window is None:
+            self.uses_metrics = True
+            m = CustomerMetrics
+            total = func.coalesce(m.total_spent, literal(0))
+            count = func.coalesce(m.order_count, literal(0))
+            first, last = m.first_order_at, m.last_order_at
+        else:
+            total = func.coalesce(window.c.total, literal(0))
+            count = func.coalesce(window.c.n, literal(0))
+            first, last = window.c.first, window.c.last
+        if name == "average_order_value":
+            return p.average(total, count, rule.operator, rule.value, money=self.money)
+        if name == "days_since_last_order":
+            return p.days_since(last, rule.operator, rule.value, now=now)
+        expr = {
+            "total_spent": total,
+            "order_count": count,
+            "first_order_at": first,
+            "last_order_at": last,
+        }.get(name)
+        if expr is None:
+            expr = getattr(CustomerMetrics, rule.field.column)
+            if name in ZERO_WHEN_MISSING:
+                expr = func.coalesce(expr, literal(0))
+        if name in MONEY_COLUMNS:
+            expr = self.money(expr)
+        return self._scalar(rule, expr)
+
+    def _window(self, timeframe: str | None) -> Any:
+        """The grouped derived table for a timeframe, or None to read customer_metrics
+        (no timeframe; or lifetime without a business scope, which is the same numbers)."""
+        if timeframe is None or (timeframe == "lifetime" and self.scope.business_id is None):
+            return None
+        if timeframe not in self.windows:
+            t = Transaction
+            select_ = select(
+                t.customer_id.label("customer_id"),
+                func.sum(t.amount).label("total"),
+                func.count(t.id).label("n"),
+                func.min(t.occurred_at).label("first"),
+                func.max(t.occurred_at).label("last"),
+            ).where(*self._transaction_scope())
+            days = TIMEFRAMES[timeframe]
+            if days is not None:
+                select_ = select_.where(t.occurred_at >= self.window_start(days))
+            self.windows[timeframe] = select_.group_by(t.customer_id).subquery(f"w_{timeframe}")
+        return self.windows[timeframe]
+
+    def window_start(self, days: int) -> Any:
+        return p.bind(Kind.DATETIME, self.scope.now - timedelta(days=days))
+
+    def _transaction_scope(self) -> list[ColumnElement[bool]]:
+        s, t = self.scope, Transaction
+        where = [t.organization_id == s.organization_id, t.status == COUNTED_STATUS]
+        if s.business_id is not None:
+            where.append(t.business_id == s.business_id)
+        if s.customer_ids is not None:
+            where.append(t.customer_id.in_(list(s.customer_ids)))
+        return where
+
+    def _purchase(self, rule: Rule) -> ColumnElement[bool]:
+        op, negated = p.positive(rule.operator)
+        values = list(rule.value) if op == "in" else [rule.value]
+        t, item = Transaction, TransactionItem
+        orders = [*self._transaction_scope(), t.customer_id == Customer.id]
+        days = TIMEFRAMES.get(rule.timeframe or "lifetime")
+        if days is not None:
+            orders.append(t.occurred_at >= self.window_start(days))
+        items = [
+            item.organization_id == self.scope.organization_id,
+            getattr(item, rule.field.column).in_(values),
+        ]
+        if self.scope.dialect == "sqlite":
+            # Nested, so SQLite walks the customer's transactions first rather than every
+            # item of the category (it has no statistics to choose that itself).
+            found = exists().where(*orders, exists().where(item.transaction_id == t.id, *items))
+        else:  # PostgreSQL turns the join into a semi-join it can hash
+            found = exists(
+                select(1)
+                .select_from(item)
+                .join(t, t.id == item.transaction_id)
+                .where(*orders, *items)
+            )
+        return p.negate_if(found, negated)
+
+
+def compile_ids(node: Node, scope: Scope) -> Select[Any]:
+    return Compiler(scope).select_ids(node)

@@ -1,0 +1,47 @@
+"""Job kinds of the segments domain: one segment on demand, everything nightly."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from clientbase.auth.actor import Actor
+from clientbase.core.errors import NotFound
+from clientbase.jobs.models import Job
+from clientbase.jobs.registry import Progress, job
+
+RECALCULATE = "segments.recalculate"
+RECALCULATE_ALL = "segments.recalculate_all"
+
+
+@job(RECALCULATE)
+async def recalculate_job(
+    session: AsyncSession, job_row: Job, progress: Progress
+) -> dict[str, Any]:
+    from clientbase.segments.recalculate import recalculate_segment
+
+    actor = Actor.system(job_row.organization_id, label="segments")
+    try:
+        return await recalculate_segment(
+            session, actor, uuid.UUID(job_row.payload["segment_id"]), reason="recalculation"
+        )
+    except NotFound:  # deleted since it was queued: nothing to do
+        return {"segment_id": job_row.payload["segment_id"], "skipped": "segment deleted"}
+
+
+@job(RECALCULATE_ALL)
+async def recalculate_all_job(
+    session: AsyncSession, job_row: Job, progress: Progress
+) -> dict[str, Any]:
+    """Nightly: the lifecycle segments of every business (metrics first, by the schedule's
+    order), then every custom dynamic segment."""
+    from clientbase.segments.lifecycle import recalculate_lifecycle
+    from clientbase.segments.recalculate import recalculate_all
+
+    actor = Actor.system(job_row.organization_id, label="segments")
+    lifecycle = await recalculate_lifecycle(session, actor)
+    await progress(0.3)
+    custom = await recalculate_all(session, actor, progress=progress)
+    return {"lifecycle": lifecycle, "custom": custom}

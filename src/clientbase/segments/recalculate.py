@@ -1,0 +1,294 @@
+"""Keeping memberships equal to what the rules say, set-based.
+
+Full recalculation of one segment (on demand, nightly, after a criteria change):
+  1. INSERT INTO history ... SELECT <target> WHERE NOT EXISTS <membership>   (who enters)
+  2. INSERT INTO history ... SELECT <members> WHERE NOT EXISTS <target>      (who leaves)
+  3. INSERT INTO memberships ... SELECT <this run's entered history rows>
+     DELETE FROM memberships WHERE customer_id IN <this run's left history rows>
+  4. one segment.assigned / segment.unassigned event per history row, INSERT ... SELECT
+     into the outbox at commit.
+Nothing is written when nothing changed. The segment row is locked for the run.
+
+Incremental refresh for a few customers evaluates every dynamic segment restricted to
+those ids (one UNION ALL query per batch of segments) and applies the difference."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Uuid, cast, literal, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from clientbase.audit import service as audit
+from clientbase.auth.actor import Actor
+from clientbase.core.errors import ClientbaseError, NotFound
+from clientbase.customers import custom_fields
+from clientbase.db.base import utcnow
+from clientbase.db.session import dialect_name
+from clientbase.events import service as events
+from clientbase.segments.compiler import Compiler, Scope
+from clientbase.segments.fields import Catalogue, CustomDefinition
+from clientbase.segments.models import Segment
+from clientbase.segments.repository import SegmentRepository
+from clientbase.segments.schemas import Group, parse_criteria
+from clientbase.tenancy import service as tenancy
+
+SEGMENTS_PER_QUERY = 20
+
+
+async def catalogue(session: AsyncSession, actor: Actor) -> Catalogue:
+    definitions = await custom_fields.list_definitions(session, actor)
+    return Catalogue(
+        [CustomDefinition(d.key, d.type, d.label, tuple(d.options)) for d in definitions]
+    )
+
+
+async def effective_business(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    business_id: uuid.UUID | None,
+    business_count: int | None = None,
+) -> uuid.UUID | None:
+    """An organization with a single business: its segments cover the whole organization
+    (same customers, same transactions), which lets lifetime metrics use customer_metrics."""
+    if business_id is None:
+        return None
+    if business_count is None:
+        business_count = len(await tenancy.organization_business_ids(session, organization_id))
+    return None if business_count <= 1 else business_id
+
+
+async def scope_for(
+    session: AsyncSession,
+    segment: Segment | None,
+    organization_id: uuid.UUID,
+    *,
+    now: datetime,
+    business_id: uuid.UUID | None = None,
+    customer_ids: list[uuid.UUID] | None = None,
+    business_count: int | None = None,
+) -> Scope:
+    business = segment.business_id if segment is not None else business_id
+    return Scope(
+        organization_id=organization_id,
+        now=now,
+        dialect=dialect_name(session),
+        business_id=await effective_business(session, organization_id, business, business_count),
+        customer_ids=customer_ids,
+    )
+
+
+async def recalculate_segment(
+    session: AsyncSession,
+    actor: Actor,
+    segment_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+    reason: str = "recalculation",
+    tree: Group | None = None,
+) -> dict[str, Any]:
+    repo = SegmentRepository(session, actor.organization_id)
+    segment = await repo.lock(segment_id)
+    if segment is None:
+        raise NotFound("Segment not found.")
+    at = utcnow()
+    now = now or at
+    if segment.type != "dynamic" or not segment.criteria:
+        return _result(segment, 0, 0)
+    if tree is None:
+        tree = parse_criteria(segment.criteria, await catalogue(session, actor))
+    scope = await scope_for(session, segment, actor.organization_id, now=now)
+    entered = await repo.record_entered(segment.id, Compiler(scope).select_ids(tree), at, reason)
+    left = await repo.record_left(segment.id, Compiler(scope).select_ids(tree), at, reason)
+    if entered or left:
+        await repo.apply_batch(segment.id, at, "rule")
+        _emit(session, actor, repo, segment, at, entered, left)
+    count = segment.member_count + entered - left
+    await _store_counts(session, segment, count, at)
+    if entered or left:
+        audit.record(
+            session,
+            actor,
+            action="segment.recalculated",
+            entity_type="segment",
+            entity_id=segment.id,
+            changes={"entered": entered, "left": left, "member_count": count, "reason": reason},
+        )
+    return _result(segment, entered, left)
+
+
+def _emit(
+    session: AsyncSession,
+    actor: Actor,
+    repo: SegmentRepository,
+    segment: Segment,
+    at: datetime,
+    entered: int,
+    left: int,
+) -> None:
+    for action, count, event_type in (
+        ("entered", entered, "segment.assigned"),
+        ("left", left, "segment.unassigned"),
+    ):
+        if count:
+            events.emit_rows(
+                session,
+                actor,
+                event_type,
+                aggregate_type="customer",
+                rows=repo.event_rows(segment, at, action),
+            )
+
+
+async def _store_counts(session: AsyncSession, segment: Segment, count: int, at: datetime) -> None:
+    """member_count and last_calculated_at are bookkeeping: no version bump, so a user's
+    edit in flight does not conflict with a recalculation."""
+    await session.execute(
+        update(Segment)
+        .where(Segment.organization_id == segment.organization_id, Segment.id == segment.id)
+        .values(member_count=count, last_calculated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(segment, "member_count", count)
+    set_committed_value(segment, "last_calculated_at", at)
+
+
+def _result(segment: Segment, entered: int, left: int) -> dict[str, Any]:
+    return {
+        "segment_id": str(segment.id),
+        "entered": entered,
+        "left": left,
+        "member_count": segment.member_count,
+    }
+
+
+async def recalculate_all(
+    session: AsyncSession, actor: Actor, *, now: datetime | None = None, progress: Any = None
+) -> dict[str, Any]:
+    """Every custom dynamic segment of the organization (lifecycle: `lifecycle.py`)."""
+    repo = SegmentRepository(session, actor.organization_id)
+    segments = [s for s in await repo.dynamic() if not s.is_system]
+    fields = await catalogue(session, actor)
+    results, failed = [], {}
+    for n, segment in enumerate(segments):
+        try:
+            tree = parse_criteria(segment.criteria, fields)
+        except ClientbaseError as exc:  # e.g. a custom field that no longer exists
+            failed[str(segment.id)] = exc.detail
+            continue
+        results.append(await recalculate_segment(session, actor, segment.id, now=now, tree=tree))
+        if progress is not None:
+            await progress((n + 1) / max(1, len(segments)))
+    return {
+        "segments": len(results),
+        "entered": sum(r["entered"] for r in results),
+        "left": sum(r["left"] for r in results),
+        "failed": failed,
+    }
+
+
+async def refresh_for_customers(
+    session: AsyncSession,
+    actor: Actor,
+    customer_ids: Iterable[uuid.UUID],
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Re-evaluate every dynamic segment for these customers only (after a profile edit,
+    a transaction, a merge) and apply the difference; returns what changed."""
+    ids = sorted(set(customer_ids))
+    repo = SegmentRepository(session, actor.organization_id)
+    segments = await repo.dynamic() if ids else []
+    if not segments:
+        return {"entered": 0, "left": 0, "segments": []}
+    await session.flush()
+    now = now or utcnow()
+    fields = await catalogue(session, actor)
+    businesses = len(await tenancy.organization_business_ids(session, actor.organization_id))
+    desired: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    for start in range(0, len(segments), SEGMENTS_PER_QUERY):
+        queries = []
+        for segment in segments[start : start + SEGMENTS_PER_QUERY]:
+            try:
+                tree = parse_criteria(segment.criteria, fields)
+            except ClientbaseError:
+                continue
+            scope = await scope_for(
+                session,
+                segment,
+                actor.organization_id,
+                now=now,
+                customer_ids=ids,
+                business_count=businesses,
+            )
+            queries.append(
+                Compiler(scope).select_ids(
+                    tree, cast(literal(segment.id, Uuid()), Uuid()).label("segment_id")
+                )
+            )
+        if queries:
+            rows = await session.execute(union_all(*queries))
+            desired |= {(row[1], row[0]) for row in rows}
+    by_id = {s.id: s for s in segments}
+    current = await repo.current(ids, list(by_id))
+    return await apply_changes(
+        session, actor, by_id, entered=desired - current, left=current - desired, reason="refresh"
+    )
+
+
+async def apply_changes(
+    session: AsyncSession,
+    actor: Actor,
+    segments: dict[uuid.UUID, Segment],
+    *,
+    entered: set[tuple[uuid.UUID, uuid.UUID]],
+    left: set[tuple[uuid.UUID, uuid.UUID]],
+    reason: str,
+    source: str = "rule",
+) -> dict[str, Any]:
+    """Write a known (small) difference: memberships, history, one event each, counts."""
+    repo = SegmentRepository(session, actor.organization_id)
+    at = utcnow()
+    await repo.add_members(
+        [
+            {"segment_id": s, "customer_id": c, "added_at": at, "source": source}
+            for s, c in sorted(entered)
+        ]
+    )
+    await repo.remove_members(sorted(left))
+    history = [
+        {"segment_id": s, "customer_id": c, "action": action, "reason": reason, "at": at}
+        for action, pairs in (("entered", entered), ("left", left))
+        for s, c in sorted(pairs)
+    ]
+    await repo.write_history(history)
+    deltas: dict[uuid.UUID, int] = {}
+    for pairs, sign in ((entered, 1), (left, -1)):
+        for segment_id, customer_id in sorted(pairs):
+            deltas[segment_id] = deltas.get(segment_id, 0) + sign
+            segment = segments[segment_id]
+            events.emit(
+                session,
+                actor,
+                "segment.assigned" if sign > 0 else "segment.unassigned",
+                aggregate_type="customer",
+                aggregate_id=customer_id,
+                payload={
+                    "segment_id": segment_id,
+                    "segment_name": segment.name,
+                    "customer_id": customer_id,
+                    "reason": reason,
+                },
+            )
+    await repo.add_counts(deltas)
+    changed = sorted({s for s, _ in entered | left})
+    return {
+        "entered": len(entered),
+        "left": len(left),
+        "segments": [str(s) for s in changed],
+        "customers": sorted({str(c) for _, c in entered | left}),
+    }

@@ -1,0 +1,355 @@
+"""Every query on segments and memberships, starting from the organization."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from clientbase.auth.actor import Actor
+from clientbase.auth.permissions import LEAD_STATUSES
+from clientbase.customers.models import Customer
+from clientbase.db.repository import TenantRepository
+from clientbase.db.session import dialect_name
+from clientbase.segments.models import (
+    LifecycleSettings,
+    Segment,
+    SegmentMembership,
+    SegmentMembershipHistory,
+)
+
+M, H = SegmentMembership, SegmentMembershipHistory
+
+
+def visible_condition(actor: Actor) -> ColumnElement[bool] | None:
+    """The customers an actor may see (the customers domain's rule: sales reps see their
+    own customers and unassigned leads)."""
+    if not actor.sees_assigned_only:
+        return None
+    return or_(
+        Customer.assigned_to == actor.user_id,
+        and_(Customer.assigned_to.is_(None), Customer.status.in_(LEAD_STATUSES)),
+    )
+
+
+class SegmentRepository(TenantRepository[Segment]):
+    model = Segment
+
+    @property
+    def dialect(self) -> str:
+        return dialect_name(self.session)
+
+    async def page(
+        self,
+        *,
+        after: tuple[str, uuid.UUID] | None,
+        limit: int,
+        type_: str | None = None,
+        is_system: bool | None = None,
+        business_id: uuid.UUID | None = None,
+    ) -> list[Segment]:
+        stmt = self.scoped()
+        if type_:
+            stmt = stmt.where(Segment.type == type_)
+        if is_system is not None:
+            stmt = stmt.where(Segment.is_system.is_(is_system))
+        if business_id is not None:
+            stmt = stmt.where(Segment.business_id == business_id)
+        if after is not None:
+            name, last_id = after
+            stmt = stmt.where(
+                or_(Segment.name > name, and_(Segment.name == name, Segment.id > last_id))
+            )
+        stmt = stmt.order_by(Segment.name, Segment.id).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def name_taken(self, name: str, exclude: uuid.UUID | None = None) -> bool:
+        stmt = self.scoped(Segment.id).where(func.lower(Segment.name) == name.lower())
+        if exclude is not None:
+            stmt = stmt.where(Segment.id != exclude)
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def lock(self, segment_id: uuid.UUID) -> Segment | None:
+        """The segment, locked for this transaction (one recalculation at a time)."""
+        stmt = (
+            self.scoped().where(Segment.id == segment_id).execution_options(populate_existing=True)
+        )
+        if self.dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def dynamic(self) -> list[Segment]:
+        stmt = self.scoped().where(Segment.type == "dynamic").order_by(Segment.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Segment]:
+        stmt = self.scoped().where(Segment.id.in_(list(ids)))
+        return {s.id: s for s in (await self.session.execute(stmt)).scalars()}
+
+    async def lifecycle(self, business_id: uuid.UUID) -> dict[str, Segment]:
+        stmt = self.scoped().where(
+            Segment.business_id == business_id, Segment.lifecycle.is_not(None)
+        )
+        return {s.lifecycle: s for s in (await self.session.execute(stmt)).scalars()}  # type: ignore[misc]
+
+    async def add_counts(self, deltas: dict[uuid.UUID, int]) -> None:
+        for segment_id, delta in deltas.items():
+            if delta:
+                await self.session.execute(
+                    update(Segment)
+                    .where(
+                        Segment.organization_id == self.organization_id, Segment.id == segment_id
+                    )
+                    .values(member_count=Segment.member_count + delta)
+                    .execution_options(synchronize_session="fetch")
+                )
+
+    async def settings(self, business_id: uuid.UUID) -> LifecycleSettings | None:
+        stmt = select(LifecycleSettings).where(
+            LifecycleSettings.organization_id == self.organization_id,
+            LifecycleSettings.business_id == business_id,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    # -- memberships -----------------------------------------------------------------
+    def members_query(self, segment_id: uuid.UUID, actor: Actor) -> Select[Any]:
+        stmt = (
+            select(Customer, M.added_at, M.source)
+            .join(M, and_(M.customer_id == Customer.id, M.organization_id == self.organization_id))
+            .where(
+                Customer.organization_id == self.organization_id,
+                M.segment_id == segment_id,
+                Customer.deleted_at.is_(None),
+            )
+        )
+        visible = visible_condition(actor)
+        return stmt if visible is None else stmt.where(visible)
+
+    async def members_page(
+        self, segment_id: uuid.UUID, actor: Actor, *, after: uuid.UUID | None, limit: int
+    ) -> list[Any]:
+        stmt = self.members_query(segment_id, actor)
+        if after is not None:
+            stmt = stmt.where(M.customer_id > after)
+        stmt = stmt.order_by(M.customer_id).limit(limit)
+        return list(await self.session.execute(stmt))
+
+    async def count_members(self, segment_id: uuid.UUID, actor: Actor) -> int:
+        stmt = self.members_query(segment_id, actor).with_only_columns(func.count())
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def memberships_of(self, customer_id: uuid.UUID) -> list[tuple[Segment, Any]]:
+        stmt = (
+            select(Segment, M)
+            .join(M, M.segment_id == Segment.id)
+            .where(
+                Segment.organization_id == self.organization_id,
+                M.organization_id == self.organization_id,
+                M.customer_id == customer_id,
+            )
+            .order_by(Segment.name)
+        )
+        return [(row[0], row[1]) for row in await self.session.execute(stmt)]
+
+    async def current(
+        self, customer_ids: Sequence[uuid.UUID], segment_ids: Sequence[uuid.UUID]
+    ) -> set[tuple[uuid.UUID, uuid.UUID]]:
+        if not customer_ids or not segment_ids:
+            return set()
+        stmt = select(M.segment_id, M.customer_id).where(
+            M.organization_id == self.organization_id,
+            M.customer_id.in_(list(customer_ids)),
+            M.segment_id.in_(list(segment_ids)),
+        )
+        return {(row[0], row[1]) for row in await self.session.execute(stmt)}
+
+    async def is_member(self, segment_id: uuid.UUID, customer_id: uuid.UUID) -> Any:
+        stmt = select(M).where(
+            M.organization_id == self.organization_id,
+            M.segment_id == segment_id,
+            M.customer_id == customer_id,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def add_members(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(
+                insert(M), [{"organization_id": self.organization_id, **r} for r in rows]
+            )
+
+    async def remove_members(self, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        for segment_id, customer_id in pairs:
+            await self.session.execute(
+                delete(M).where(
+                    M.organization_id == self.organization_id,
+                    M.segment_id == segment_id,
+                    M.customer_id == customer_id,
+                )
+            )
+
+    async def write_history(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(
+                insert(H), [{"organization_id": self.organization_id, **r} for r in rows]
+            )
+
+    async def history_page(
+        self,
+        *,
+        segment_id: uuid.UUID | None = None,
+        customer_id: uuid.UUID | None = None,
+        before: int | None,
+        limit: int,
+    ) -> list[Any]:
+        stmt = (
+            select(H, Segment.name)
+            .join(Segment, Segment.id == H.segment_id)
+            .where(H.organization_id == self.organization_id)
+        )
+        if segment_id is not None:
+            stmt = stmt.where(H.segment_id == segment_id)
+        if customer_id is not None:
+            stmt = stmt.where(H.customer_id == customer_id)
+        if before is not None:
+            stmt = stmt.where(H.id < before)
+        return list(await self.session.execute(stmt.order_by(H.id.desc()).limit(limit)))
+
+    # -- set-based recalculation -----------------------------------------------------
+    async def record_entered(
+        self, segment_id: uuid.UUID, target: Select[Any], at: datetime, reason: str
+    ) -> int:
+        """History rows for the target customers not yet members (one statement)."""
+        target = target.where(
+            ~exists().where(M.segment_id == segment_id, M.customer_id == target.selected_columns[0])
+        )
+        return await self._history_from(segment_id, target, "entered", at, reason)
+
+    async def record_left(
+        self,
+        segment_id: uuid.UUID,
+        still_in: Select[Any],
+        at: datetime,
+        reason: str,
+        customer_ids: Sequence[uuid.UUID] | None = None,
+    ) -> int:
+        """History rows for members no longer in the target set (NOT EXISTS)."""
+        leavers = select(M.customer_id).where(
+            M.organization_id == self.organization_id,
+            M.segment_id == segment_id,
+            ~still_in.where(still_in.selected_columns[0] == M.customer_id).exists(),
+        )
+        if customer_ids is not None:
+            leavers = leavers.where(M.customer_id.in_(list(customer_ids)))
+        return await self._history_from(segment_id, leavers, "left", at, reason)
+
+    async def _history_from(
+        self, segment_id: uuid.UUID, customers: Select[Any], action: str, at: datetime, reason: str
+    ) -> int:
+        rows = customers.subquery()
+        source = select(
+            literal(self.organization_id).label("organization_id"),
+            literal(segment_id).label("segment_id"),
+            rows.c[0].label("customer_id"),
+            literal(action).label("action"),
+            literal(reason, String()).label("reason"),
+            literal(at, H.__table__.c.at.type).label("at"),
+        )
+        columns = ["organization_id", "segment_id", "customer_id", "action", "reason", "at"]
+        result = await self.session.execute(insert(H).from_select(columns, source))
+        return int(result.rowcount or 0)
+
+    def _batch(self, segment_id: uuid.UUID, at: datetime, action: str) -> Select[Any]:
+        return select(H.customer_id).where(
+            H.organization_id == self.organization_id,
+            H.segment_id == segment_id,
+            H.at == literal(at, H.__table__.c.at.type),
+            H.action == action,
+        )
+
+    async def apply_batch(self, segment_id: uuid.UUID, at: datetime, source: str) -> None:
+        """Make memberships follow the history rows this run wrote."""
+        entered = self._batch(segment_id, at, "entered").subquery()
+        await self.session.execute(
+            insert(M).from_select(
+                ["organization_id", "segment_id", "customer_id", "added_at", "source"],
+                select(
+                    literal(self.organization_id),
+                    literal(segment_id),
+                    entered.c.customer_id,
+                    literal(at, M.__table__.c.added_at.type),
+                    literal(source),
+                ),
+            )
+        )
+        await self.session.execute(
+            delete(M).where(
+                M.organization_id == self.organization_id,
+                M.segment_id == segment_id,
+                M.customer_id.in_(self._batch(segment_id, at, "left")),
+            )
+        )
+
+    def event_rows(self, segment: Segment, at: datetime, action: str) -> Select[Any]:
+        """aggregate_id, payload, sort_key of the events for one run's changes."""
+        payload = self._json_object(
+            {
+                "segment_id": literal(str(segment.id), String()),
+                "segment_name": literal(segment.name, String()),
+                "customer_id": self._uuid_text(H.customer_id),
+                "reason": H.reason,
+            }
+        )
+        return select(
+            H.customer_id.label("aggregate_id"), payload.label("payload"), H.id.label("sort_key")
+        ).where(
+            H.organization_id == self.organization_id,
+            H.segment_id == segment.id,
+            H.at == literal(at, H.__table__.c.at.type),
+            H.action == action,
+        )
+
+    def _json_object(self, pairs: dict[str, Any]) -> Any:
+        args: list[Any] = []
+        for key, value in pairs.items():
+            args += [literal(key, String()), value]
+        if self.dialect == "postgresql":
+            return func.jsonb_build_object(*args)
+        return func.json_object(*args)
+
+    def _uuid_text(self, column: Any) -> Any:
+        if self.dialect == "postgresql":
+            return cast(column, Text)
+        parts = [
+            func.substr(column, start, length)
+            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        ]
+        out = parts[0]
+        for part in parts[1:]:
+            out = out.op("||")("-").op("||")(part)
+        return func.lower(out)
+
+    async def count_all(self, segment_id: uuid.UUID) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(M)
+            .where(M.organization_id == self.organization_id, M.segment_id == segment_id)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())

@@ -1,0 +1,191 @@
+"""Recalculation writes only the difference, records history and emits one event per
+changed membership; the incremental refresh agrees with a full recalculation; static
+segments change only by hand; jobs and the nightly kind run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from clientbase.events.models import OutboxEvent
+from clientbase.jobs import service as jobs
+from clientbase.jobs.models import Job
+from clientbase.jobs.registry import HANDLERS
+from clientbase.segments import membership_service as memberships
+from clientbase.segments import service
+from clientbase.segments.api_schemas import SegmentCreate
+from clientbase.segments.models import SegmentMembership, SegmentMembershipHistory
+from clientbase.segments.recalculate import recalculate_segment
+from clientbase.transactions import service as transactions
+from clientbase.transactions.schemas import TransactionCreate
+from tests.fixtures import create_customer
+
+pytestmark = pytest.mark.asyncio
+RICH = {
+    "operator": "AND",
+    "rules": [{"field": "rating", "operator": "greater_or_equal", "value": 8}],
+}
+
+
+async def events_of(session, org, event_type):
+    stmt = select(OutboxEvent).where(
+        OutboxEvent.organization_id == org.id, OutboxEvent.event_type == event_type
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def history_count(session, segment_id):
+    stmt = select(func.count()).where(SegmentMembershipHistory.segment_id == segment_id)
+    return (await session.execute(stmt)).scalar_one()
+
+
+async def test_only_the_difference_is_written(session, org):
+    actor = org.actor()
+    people = [await create_customer(session, org, rating=r) for r in (9, 8, 3, None)]
+    segment, job = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    assert job is not None and job.kind == "segments.recalculate"
+    await session.commit()
+
+    first = await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+    assert (first["entered"], first["left"], first["member_count"]) == (2, 0, 2)
+    assigned = await events_of(session, org, "segment.assigned")
+    assert sorted(e.aggregate_id for e in assigned) == sorted(p.id for p in people[:2])
+    assert assigned[0].payload["segment_id"] == str(segment.id)
+    assert assigned[0].payload["customer_id"] == str(assigned[0].aggregate_id)
+    seqs = sorted(e.seq for e in await events_of(session, org, "segment.assigned"))
+    assert seqs == list(range(seqs[0], seqs[0] + 2))
+
+    again = await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+    assert (again["entered"], again["left"]) == (0, 0)
+    assert await history_count(session, segment.id) == 2
+    assert len(await events_of(session, org, "segment.assigned")) == 2
+
+    from clientbase.customers import service as customers
+    from clientbase.customers.schemas import CustomerUpdate
+
+    await customers.update_customer(
+        session, actor, people[0].id, CustomerUpdate(rating=2), if_match="*"
+    )
+    await customers.update_customer(
+        session, actor, people[2].id, CustomerUpdate(rating=10), if_match="*"
+    )
+    await session.commit()
+    third = await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+    assert (third["entered"], third["left"], third["member_count"]) == (1, 1, 2)
+    left = await events_of(session, org, "segment.unassigned")
+    assert [e.aggregate_id for e in left] == [people[0].id]
+    assert len(await events_of(session, org, "segment.assigned")) == 3
+    assert await history_count(session, segment.id) == 4
+    stmt = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment.id)
+    assert set((await session.execute(stmt)).scalars()) == {people[1].id, people[2].id}
+
+
+async def test_incremental_refresh_matches_full(session, org):
+    actor = org.actor()
+    a = await create_customer(session, org)
+    b = await create_customer(session, org)
+    criteria = {
+        "operator": "AND",
+        "rules": [
+            {
+                "field": "total_spent",
+                "operator": "greater_than",
+                "value": 100,
+                "timeframe": "last_30_days",
+            },
+            {"field": "purchased_category", "operator": "contains", "value": "shoes"},
+        ],
+    }
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Shoe buyers", criteria=criteria)
+    )
+    await session.commit()
+    assert (await recalculate_segment(session, actor, segment.id))["member_count"] == 0
+    await transactions.record_transaction(
+        session,
+        actor,
+        TransactionCreate(
+            external_id=f"o-{uuid.uuid4().hex[:6]}",
+            customer_id=a.id,
+            amount=Decimal("150.00"),
+            occurred_at=datetime.now(UTC),
+            status="completed",
+            items=[{"sku": "SH1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
+        ),
+    )
+    changed = await memberships.refresh_for_customers(session, actor, [a.id, b.id])
+    await session.commit()
+    assert changed["entered"] == 1 and changed["customers"] == [str(a.id)]
+    assert len(await events_of(session, org, "segment.assigned")) == 1
+    full = await recalculate_segment(session, actor, segment.id)
+    assert (full["entered"], full["left"], full["member_count"]) == (0, 0, 1)
+    again = await memberships.refresh_for_customers(session, actor, [a.id, b.id])
+    assert again["entered"] == again["left"] == 0
+
+
+async def test_static_segments_change_by_hand_only(client, session, org):
+    actor = org.actor()
+    person = await create_customer(session, org)
+    static, job = await service.create_segment(
+        session, actor, SegmentCreate(name="Event guests", type="static")
+    )
+    assert job is None
+    dynamic, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Everyone", criteria=RICH)
+    )
+    await session.commit()
+    h, url = org.headers(), f"/api/v1/customers/{person.id}/segments"
+    response = await client.put(url, json={"segment_ids": [str(static.id)]}, headers=h)
+    assert response.status_code == 200, response.text
+    assert [(s["name"], s["source"]) for s in response.json()] == [("Event guests", "manual")]
+    assert len(await events_of(session, org, "segment.assigned")) == 1
+    refused = await client.put(url, json={"segment_ids": [str(dynamic.id)]}, headers=h)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "segment_ids[0]"
+    viewer = await client.put(url, json={"segment_ids": []}, headers=org.headers("viewer"))
+    assert viewer.status_code == 403
+    cleared = await client.put(url, json={"segment_ids": []}, headers=h)
+    assert cleared.json() == []
+    assert len(await events_of(session, org, "segment.unassigned")) == 1
+    history = await client.get(f"/api/v1/segments/{static.id}/history", headers=h)
+    assert [e["action"] for e in history.json()["items"]] == ["left", "entered"]
+    got = await client.get(f"/api/v1/segments/{static.id}", headers=h)
+    assert got.json()["member_count"] == 0
+    recalc = await client.post(f"/api/v1/segments/{static.id}/recalculate", headers=h)
+    assert recalc.status_code == 409
+
+
+async def test_recalculate_endpoint_queues_a_job_that_runs(client, session, org):
+    await create_customer(session, org, rating=9)
+    h = org.headers()
+    created = await client.post(
+        "/api/v1/segments", json={"name": "Top rated", "criteria": RICH}, headers=h
+    )
+    sid = created.json()["id"]
+    response = await client.post(f"/api/v1/segments/{sid}/recalculate", headers=h)
+    assert response.status_code == 202, response.text
+    job = await session.get(Job, uuid.UUID(response.json()["job_id"]))
+    result = await HANDLERS[job.kind](session, job, _no_progress)
+    assert result["entered"] == 1
+    assert "segments.recalculate_all" in HANDLERS
+    nightly = await jobs.enqueue(session, org.id, "segments.recalculate_all", {})
+    summary = await HANDLERS[nightly.kind](session, nightly, _no_progress)
+    assert summary["custom"]["segments"] == 1 and summary["lifecycle"]["businesses"] == 1
+    manager = await client.post(
+        f"/api/v1/segments/{sid}/recalculate", headers=org.headers("manager")
+    )
+    assert manager.status_code == 202
+    sales = await client.post(f"/api/v1/segments/{sid}/recalculate", headers=org.headers("sales"))
+    assert sales.status_code == 403
+
+
+async def _no_progress(_: float) -> None:
+    return None
