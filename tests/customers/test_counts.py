@@ -1,5 +1,5 @@
-"""Totals stay cheap at scale: PostgreSQL answers large results with the planner's
-estimate (flagged), small ones exactly; SQLite counts exactly."""
+"""Totals stay cheap at scale: small results are counted exactly; large ones get the
+planner's estimate on PostgreSQL and a lower bound on SQLite, flagged as estimates."""
 
 from __future__ import annotations
 
@@ -44,7 +44,5 @@ async def test_large_results_are_estimated_on_postgres(client, org, params, dial
     monkeypatch.setattr(listing_repository, "EXACT_COUNT_BELOW", 0)
     body = (await client.get("/api/v1/customers", params=params, headers=org.headers())).json()
     assert len(body["items"]) == 3
-    if dialect == "postgres":
-        assert body["total_is_estimate"] is True and body["total"] >= 1
-    else:
-        assert body["total"] == 3 and body["total_is_estimate"] is False
+    assert body["total_is_estimate"] is True
+    assert body["total"] >= 1 if dialect == "postgres" else body["total"] == 1

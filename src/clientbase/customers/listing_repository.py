@@ -266,17 +266,15 @@ class CustomerListRepository(CustomerRepository):
         return list((await self.session.execute(stmt.limit(backend.FUZZY_CANDIDATES))).scalars())
 
     async def count(self, actor: Actor, flt: CustomerFilter) -> tuple[int, bool]:
-        """(total, is_estimate). PostgreSQL: the planner's estimate when it is large (an
-        exact count of a million rows costs 50-85 ms), else an exact count capped so it
-        stays cheap even when the estimate was wrong. SQLite (embedded, ~100k): exact."""
+        """(total, is_estimate). Exact while the result is small. Beyond EXACT_COUNT_BELOW
+        rows PostgreSQL gives its planner's estimate (an exact count of a million rows costs
+        50-85 ms) and SQLite, which has no estimate, a lower bound: both flagged."""
+        exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
+        if exact <= EXACT_COUNT_BELOW:
+            return exact, False
         if self.dialect == "postgresql":
-            estimate = await self._planner_rows(actor, flt)
-            if estimate > EXACT_COUNT_BELOW:
-                return estimate, True
-            exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
-            return (exact, False) if exact <= EXACT_COUNT_BELOW else (max(exact, estimate), True)
-        full = self.filtered(actor, flt).with_only_columns(func.count(Customer.id))
-        return (await self.session.execute(full)).scalar_one(), False
+            return max(await self._planner_rows(actor, flt), exact), True
+        return exact, True
 
     async def _count_capped(self, actor: Actor, flt: CustomerFilter, cap: int) -> int:
         capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(cap + 1)
