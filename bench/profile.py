@@ -42,8 +42,27 @@ async def main(args: argparse.Namespace) -> None:
         elapsed = time.perf_counter() - started
     await app.state.db.dispose()
     print(f"{path}\n{args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each")
-    stats = pstats.Stats(profiler).strip_dirs().sort_stats(args.sort)
-    stats.print_stats(args.top)
+    stats = pstats.Stats(profiler)
+    print("own time per request by package (ms):")
+    for package, seconds in by_package(stats):
+        print(f"  {package:<28} {seconds / args.requests * 1000:7.3f}")
+    stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
+
+
+def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Each function's own time summed per package (clientbase per module)."""
+    totals: dict[str, float] = {}
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/", 1)[1].split("/", 1)[0]
+        elif "/clientbase/" in filename:
+            package = "clientbase." + filename.split("/clientbase/", 1)[1].split("/", 1)[0]
+        elif filename == "~":
+            package = "builtins: " + name.split("'")[1] if "'" in name else "builtins"
+        else:
+            package = "stdlib: " + filename.rsplit("/", 1)[-1]
+        totals[package] = totals.get(package, 0.0) + tottime
+    return sorted(totals.items(), key=lambda kv: -kv[1])[:15]
 
 
 if __name__ == "__main__":

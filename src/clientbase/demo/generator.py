@@ -10,7 +10,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from math import sqrt
 from typing import Any
@@ -136,8 +136,9 @@ class Generator:
         cid = new_id()
         created_ts = self.start_ts + (self.end_ts - self.start_ts) * sqrt(r())
         created = datetime.fromtimestamp(created_ts, UTC)
+        contacts: list[str] = []
         if kind == "individual":
-            profile, contacts = self._individual(serial), ()
+            profile = self._individual(serial)
         else:
             profile, contacts = self._company(out, serial, kind, status, cid, created_ts)
         name, first, middle, last, company, born, gender, language, website = profile[:9]
@@ -178,6 +179,7 @@ class Generator:
     def _individual(self, serial: int) -> tuple[Any, ...]:
         r = self.rng.random
         p = self._person()
+        born: date | None
         iin, born = identity.iin(serial, female=p.gender == "female")
         if r() < 0.3:  # not everyone gives their IIN
             iin, born = None, (born if r() < 0.3 else None)
@@ -263,7 +265,7 @@ class Generator:
 CHANNELS = ("phone", "email", "telegram", "whatsapp", "sms")
 CUSTOM_FIELD_KEYS = ("preferred_channel", "newsletter", "annual_budget")
 # The definitions the demo creates when its organization lacks them: key, label, type, options.
-CUSTOM_FIELDS = (
+CUSTOM_FIELDS: tuple[tuple[str, str, str, list[str]], ...] = (
     ("preferred_channel", "Preferred channel", "select", list(CHANNELS)),
     ("newsletter", "Newsletter subscriber", "boolean", []),
     ("annual_budget", "Annual budget, KZT", "number", []),
