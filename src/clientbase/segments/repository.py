@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 
@@ -86,6 +87,12 @@ class SegmentRepository(TenantRepository[Segment]):
         if exclude is not None:
             stmt = stmt.where(Segment.id != exclude)
         return (await self.session.execute(stmt)).first() is not None
+
+    async def no_jit(self) -> None:
+        """PostgreSQL's JIT compiles these wide one-off queries for longer than they run
+        (measured: 1.2 s of 2.6 s at 100,000 customers); off for this transaction only."""
+        if self.dialect == "postgresql":
+            await self.session.execute(text("SET LOCAL jit = off"))
 
     async def lock(self, segment_id: uuid.UUID) -> Segment | None:
         """The segment, locked for this transaction (one recalculation at a time)."""
@@ -250,11 +257,17 @@ class SegmentRepository(TenantRepository[Segment]):
         reason: str,
         customer_ids: Sequence[uuid.UUID] | None = None,
     ) -> int:
-        """History rows for members no longer in the target set (NOT EXISTS)."""
-        leavers = select(M.customer_id).where(
-            M.organization_id == self.organization_id,
-            M.segment_id == segment_id,
-            ~still_in.where(still_in.selected_columns[0] == M.customer_id).exists(),
+        """History rows for members no longer in the target set: an anti-join against the
+        target computed once (a correlated NOT EXISTS would re-run it per member)."""
+        target = still_in.subquery("target")
+        leavers = (
+            select(M.customer_id)
+            .outerjoin(target, target.c[0] == M.customer_id)
+            .where(
+                M.organization_id == self.organization_id,
+                M.segment_id == segment_id,
+                target.c[0].is_(None),
+            )
         )
         if customer_ids is not None:
             leavers = leavers.where(M.customer_id.in_(list(customer_ids)))
