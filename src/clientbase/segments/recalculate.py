@@ -106,7 +106,7 @@ async def recalculate_segment(
     entered = await repo.record_entered(segment.id, Compiler(scope).select_ids(tree), at, reason)
     left = await repo.record_left(segment.id, Compiler(scope).select_ids(tree), at, reason)
     if entered or left:
-        await repo.apply_batch(segment.id, at, "rule")
+        await repo.apply_batch(segment.id, at, "rule", entered=entered, left=left)
         _emit(session, actor, repo, segment, at, entered, left)
     count = segment.member_count + entered - left
     await _store_counts(session, segment, count, at)

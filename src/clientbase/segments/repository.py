@@ -257,24 +257,19 @@ class SegmentRepository(TenantRepository[Segment]):
         reason: str,
         customer_ids: Sequence[uuid.UUID] | None = None,
     ) -> int:
-        """History rows for members no longer in the target set: an anti-join against the
-        target computed once (a correlated NOT EXISTS would re-run it per member)."""
-        target = still_in.subquery("target")
-        leavers = (
-            select(M.customer_id)
-            .outerjoin(target, target.c[0] == M.customer_id)
-            .where(
-                M.organization_id == self.organization_id,
-                M.segment_id == segment_id,
-                target.c[0].is_(None),
-            )
+        """History rows for members no longer in the target set: EXCEPT computes both sides
+        once, whatever the planner believes about freshly written memberships (an anti-join
+        planned on stale estimates re-ran the target per member)."""
+        members = select(M.customer_id).where(
+            M.organization_id == self.organization_id, M.segment_id == segment_id
         )
         if customer_ids is not None:
-            leavers = leavers.where(M.customer_id.in_(list(customer_ids)))
+            members = members.where(M.customer_id.in_(list(customer_ids)))
+        leavers = members.except_(still_in)
         return await self._history_from(segment_id, leavers, "left", at, reason)
 
     async def _history_from(
-        self, segment_id: uuid.UUID, customers: Select[Any], action: str, at: datetime, reason: str
+        self, segment_id: uuid.UUID, customers: Any, action: str, at: datetime, reason: str
     ) -> int:
         rows = customers.subquery()
         source = select(
@@ -297,28 +292,36 @@ class SegmentRepository(TenantRepository[Segment]):
             H.action == action,
         )
 
-    async def apply_batch(self, segment_id: uuid.UUID, at: datetime, source: str) -> None:
+    async def apply_batch(
+        self, segment_id: uuid.UUID, at: datetime, source: str, *, entered: int, left: int
+    ) -> None:
         """Make memberships follow the history rows this run wrote."""
-        entered = self._batch(segment_id, at, "entered").subquery()
-        await self.session.execute(
-            insert(M).from_select(
-                ["organization_id", "segment_id", "customer_id", "added_at", "source"],
-                select(
-                    literal(self.organization_id),
-                    literal(segment_id),
-                    entered.c.customer_id,
-                    literal(at, M.__table__.c.added_at.type),
-                    literal(source),
-                ),
+        if entered:
+            batch = self._batch(segment_id, at, "entered").subquery()
+            await self.session.execute(
+                insert(M).from_select(
+                    ["organization_id", "segment_id", "customer_id", "added_at", "source"],
+                    select(
+                        literal(self.organization_id),
+                        literal(segment_id),
+                        batch.c.customer_id,
+                        literal(at, M.__table__.c.added_at.type),
+                        literal(source),
+                    ),
+                )
             )
-        )
-        await self.session.execute(
-            delete(M).where(
-                M.organization_id == self.organization_id,
-                M.segment_id == segment_id,
-                M.customer_id.in_(self._batch(segment_id, at, "left")),
-            )
-        )
+        if left:
+            await self.session.execute(self._delete_left(segment_id, at))
+
+    def _delete_left(self, segment_id: uuid.UUID, at: datetime) -> Any:
+        """PostgreSQL joins the run's history rows once (DELETE ... USING); its semi-join
+        plan walked the whole batch per member when both tables were freshly written."""
+        batch = self._batch(segment_id, at, "left")
+        scope = (M.organization_id == self.organization_id, M.segment_id == segment_id)
+        if self.dialect == "postgresql":
+            rows = batch.subquery("leavers")
+            return delete(M).where(*scope, M.customer_id == rows.c.customer_id)
+        return delete(M).where(*scope, M.customer_id.in_(batch))
 
     def event_rows(self, segment: Segment, at: datetime, action: str) -> Select[Any]:
         """aggregate_id, payload, sort_key of the events for one run's changes."""
