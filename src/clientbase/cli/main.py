@@ -103,6 +103,15 @@ def demo(
     customers: Annotated[int, typer.Option(min=1, help="How many customers to generate")] = 5000,
     organization: Annotated[str, typer.Option(help="Created when it does not exist")] = "Default",
     seed: Annotated[int, typer.Option(help="Same seed, same data (ids and clock aside)")] = 1,
+    transactions_per_customer: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1000,
+            help="Mean purchases per customer (skewed, seasonal, some refunded or "
+            "cancelled, with line items), then a full metrics recompute; 0 for none",
+        ),
+    ] = 0,
 ) -> None:
     """Load realistic demo customers (bulk inserts; COPY on PostgreSQL)."""
     from clientbase.cli.bootstrap import prepare_database
@@ -122,6 +131,7 @@ def demo(
             organization=organization,
             customers=customers,
             seed=seed,
+            transactions_per_customer=transactions_per_customer,
             progress=progress,
         )
     )

@@ -31,6 +31,7 @@ from clientbase.demo.places import (
     TAGS,
     company_names,
 )
+from clientbase.demo.purchases import Purchases
 from clientbase.demo.search_text import SearchText
 from clientbase.demo.weighted import Weighted
 
@@ -72,6 +73,8 @@ class Chunk:
     addresses: list[tuple[Any, ...]] = field(default_factory=list)
     notes: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[tuple[Any, ...]] = field(default_factory=list)
+    transactions: list[tuple[Any, ...]] = field(default_factory=list)
+    items: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Context:
     now: datetime
     first_serial: int = 0
     taken: set[str] = field(default_factory=set)  # emails/phones/iins/bins already used
+    transactions_per_customer: float = 0.0  # mean purchases per customer (needs a business)
+    currency: str = "KZT"
 
 
 class Generator:
@@ -105,6 +110,16 @@ class Generator:
         self.recent_ids: list[uuid.UUID] = []
         self.search_text = SearchText()
         self._custom_json: dict[tuple[Any, ...], str] = {}
+        self.purchases: Purchases | None = None
+        if ctx.transactions_per_customer > 0:
+            if ctx.business_id is None:
+                raise ValueError("purchases need a business to belong to")
+            self.purchases = Purchases(
+                seed=seed, per_customer=ctx.transactions_per_customer,
+                organization_id=ctx.organization_id, business_id=ctx.business_id,
+                currency=ctx.currency, now=ctx.now, statuses=self.status,
+                created_span=HISTORY.total_seconds(),
+            )  # fmt: skip
 
     def _tag_sets(self) -> list[str]:
         """JSON for no tags (most often), one tag, or two/three tags."""
@@ -175,6 +190,8 @@ class Generator:
             out.memberships.append((ctx.organization_id, cid, ctx.business_id, created))
         self.addresses.add(out.addresses, cid, kind, name, created)
         self._notes(out, cid, created_ts, assigned)
+        if self.purchases is not None:
+            self.purchases.add(out.transactions, out.items, cid, status, created_ts)
 
     def _individual(self, serial: int) -> tuple[Any, ...]:
         r = self.rng.random

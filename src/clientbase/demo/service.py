@@ -35,7 +35,9 @@ from clientbase.demo.generator import (
     Generator,
 )
 from clientbase.demo.names import ascii_slug
+from clientbase.demo.purchases import ITEM_COLUMNS, TRANSACTION_COLUMNS
 from clientbase.demo.repository import DemoRepository
+from clientbase.metrics import service as metrics
 from clientbase.tenancy import service as tenancy
 
 CHUNK_SIZE = 20_000
@@ -43,6 +45,8 @@ CHUNK_SIZE = 20_000
 # indexes first and builds them again at the end, instead of growing them row by row.
 REBUILD_INDEXES_FROM = 50_000
 TABLES = ("customers", "memberships", "contacts", "addresses", "notes")
+PURCHASE_TABLES = ("transactions", "transaction_items")
+MAX_TRANSACTIONS_PER_CUSTOMER = 1000
 DEMO_USERS = (
     ("aigerim.saparova", "Әйгерім Сапарова", Role.SALES),
     ("daniyar.bekov", "Данияр Беков", Role.SALES),
@@ -120,13 +124,21 @@ async def load_demo(
     organization: str,
     customers: int,
     seed: int = 1,
+    transactions_per_customer: float = 0,
     chunk_size: int = CHUNK_SIZE,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
-    """Everything in the session's transaction; the caller commits."""
+    """Everything in the session's transaction; the caller commits. With
+    `transactions_per_customer` K > 0 the customers also get purchase histories (K on
+    average, skewed), then the organization's metrics are recomputed in full."""
+    if not 0 <= transactions_per_customer <= MAX_TRANSACTIONS_PER_CUSTOMER:
+        raise ValueError(
+            f"transactions per customer must be between 0 and {MAX_TRANSACTIONS_PER_CUSTOMER}"
+        )
     started = perf_counter()
-    result = DemoResult(organization=organization, rows=dict.fromkeys(TABLES, 0))
+    tables = TABLES + (PURCHASE_TABLES if transactions_per_customer else ())
+    result = DemoResult(organization=organization, rows=dict.fromkeys(tables, 0))
     org = await tenancy.get_or_create_organization(session, name=organization)
     actor = Actor.system(org.id, label="demo")
     businesses = await tenancy.resolve_business_ids(session, actor, None, field="business_ids")
@@ -143,18 +155,30 @@ async def load_demo(
         now=now or utcnow(),
         first_serial=existing,
         taken=await repo.taken_identifiers() if existing else set(),
+        transactions_per_customer=transactions_per_customer,
+        currency=await tenancy.currency(session, org.id),
     )
+    if transactions_per_customer and ctx.business_id is None:
+        raise ValueError("the organization has no business for the purchases to belong to")
     rebuild: list[str] = []
     if customers >= REBUILD_INDEXES_FROM and customers >= await repo.table_size("customers"):
         rebuild = await repo.suspend_indexes(TABLES)
+    expected = customers * transactions_per_customer
+    if expected >= REBUILD_INDEXES_FROM and expected >= await repo.table_size("transactions"):
+        rebuild += await repo.suspend_indexes(PURCHASE_TABLES)
     result.phases["setup"] = perf_counter() - started
     await _fill(repo, Generator(ctx, seed), customers, chunk_size, result, progress)
     mark = perf_counter()
     await repo.restore_indexes(rebuild)
     result.phases["indexes"] = perf_counter() - mark
     mark = perf_counter()
-    await repo.analyze(TABLES)
+    await repo.analyze(tables)
     result.phases["analyze"] = perf_counter() - mark
+    if transactions_per_customer:
+        mark = perf_counter()
+        await metrics.recompute_organization(session, org.id)
+        await repo.analyze(("customer_metrics",))
+        result.phases["metrics"] = perf_counter() - mark
     result.customers = result.rows["customers"]
     audit.record(
         session,
@@ -207,9 +231,12 @@ async def _write(repo: DemoRepository, chunk: Chunk, result: DemoResult) -> None
         ("contacts", CONTACT_COLUMNS, chunk.contacts),
         ("addresses", ADDRESS_COLUMNS, chunk.addresses),
         ("notes", NOTE_COLUMNS, chunk.notes),
+        ("transactions", TRANSACTION_COLUMNS, chunk.transactions),
+        ("transaction_items", ITEM_COLUMNS, chunk.items),
     ):
         await repo.insert(table, columns, rows)
-        result.rows[table] += len(rows)
+        if rows:
+            result.rows[table] += len(rows)
 
 
 async def run(
@@ -218,6 +245,7 @@ async def run(
     organization: str,
     customers: int,
     seed: int,
+    transactions_per_customer: float = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """The CLI's entry: one transaction, committed when everything is in."""
@@ -226,7 +254,7 @@ async def run(
         async with session_scope(db) as session:
             result = await load_demo(
                 session, organization=organization, customers=customers, seed=seed,
-                progress=progress,
+                transactions_per_customer=transactions_per_customer, progress=progress,
             )  # fmt: skip
         result.seconds = perf_counter() - started  # including the commit
         return result
