@@ -14,7 +14,7 @@ from clientbase.audit import service as audit
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import Permission
 from clientbase.core.concurrency import check_version
-from clientbase.core.errors import FieldError, ValidationFailed
+from clientbase.core.errors import Conflict, FieldError, ValidationFailed
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.customers import service as customers
 from clientbase.segments import insights as insight_queries
@@ -79,6 +79,25 @@ async def assign_static(
                 else {"segment": {"old": segments[segment_id].name, "new": None}},
             )
     return await repo.memberships_of(customer_id)
+
+
+async def set_static_member(
+    session: AsyncSession,
+    actor: Actor,
+    segment_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    *,
+    member: bool,
+) -> None:
+    """Adds one customer to one static segment (or removes them), leaving the customer's
+    other static segments as they are."""
+    actor.require(Permission.SEGMENTS_WRITE)
+    segment = await get_segment(session, actor, segment_id)
+    if segment.type != "static":
+        raise Conflict(f"{segment.name} is a dynamic segment: its rules decide its members.")
+    current = await customer_segments(session, actor, customer_id)
+    wanted = [s.id for s, _ in current if s.type == "static" and s.id != segment_id]
+    await assign_static(session, actor, customer_id, [*wanted, segment_id] if member else wanted)
 
 
 async def history(

@@ -253,6 +253,22 @@ async def members(
     return Page(items=rows[:limit], next_cursor=next_cursor, total=total)
 
 
+async def customer_names(
+    session: AsyncSession, actor: Actor, customer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of the customers among these ids that the actor may see (for history lists)."""
+    actor.require(Permission.CUSTOMERS_READ)
+    if not customer_ids:
+        return {}
+    stmt = select(Customer.id, Customer.name).where(
+        Customer.organization_id == actor.organization_id, Customer.id.in_(set(customer_ids))
+    )
+    visible = visible_condition(actor)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return {row.id: row.name for row in await session.execute(stmt)}
+
+
 async def explain(
     session: AsyncSession, actor: Actor, segment_id: uuid.UUID, customer_id: uuid.UUID
 ) -> dict[str, Any]:
