@@ -4,6 +4,7 @@ fails until this file knows what form to send it)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -18,11 +19,25 @@ from clientbase.customers.related_schemas import NoteCreate
 from clientbase.customers.schemas import CustomerCreate
 from clientbase.saved_views import service as saved_views
 from clientbase.saved_views.schemas import SavedViewCreate
+from clientbase.segments import service as segments
+from clientbase.segments.api_schemas import SegmentCreate
 from clientbase.web.deps import WebRoute
 from tests.fixtures import Org
 
 pytestmark = pytest.mark.asyncio
-TABS = ("overview", "contacts", "addresses", "notes", "history", "analytics", "transactions")
+TABS = (
+    "overview",
+    "contacts",
+    "addresses",
+    "notes",
+    "history",
+    "analytics",
+    "transactions",
+    "segments",
+)
+CRITERIA = (
+    '{"operator": "AND", "rules": [{"field": "status", "operator": "equals", "value": "lead"}]}'
+)
 FORMS: dict[str, dict[str, str]] = {
     "/customers/{customer_id}/edit": {"version": "1", "type": "company", "company_name": "Hijack"},
     "/customers/{customer_id}/notes": {"content": "hijacked"},
@@ -34,6 +49,12 @@ FORMS: dict[str, dict[str, str]] = {
     "/customers/views/{view_id}/delete": {},
     "/settings/users/{user_id}": {"role": "admin", "is_active": "true", "version": "1"},
     "/settings/custom-fields/{definition_id}": {"label": "Hijacked", "version": "1"},
+    "/segments/{segment_id}/edit": {"name": "Hijacked", "version": "1", "criteria": CRITERIA},
+    "/segments/{segment_id}/delete": {},
+    "/segments/{segment_id}/recalculate": {},
+    "/segments/{segment_id}/members": {"customer_id": "{customer_id}"},
+    "/segments/{segment_id}/members/{customer_id}/remove": {},
+    "/customers/{customer_id}/segments": {"segment_ids": "{segment_id}"},
 }
 
 
@@ -66,6 +87,9 @@ async def victim_ids(session, org: Org) -> tuple[dict[str, str], str]:
         session, actor, SavedViewCreate(name="Mine", filters={"status": "lead"}, shared=True)
     )
     job = await analytics.start_recalculation(session, actor, as_of=None, business_id=None)
+    segment, _ = await segments.create_segment(
+        session, actor, SegmentCreate(name="Secret segment", criteria=json.loads(CRITERIA))
+    )
     await session.commit()
     ids = {
         "job_id": str(job.id),
@@ -74,6 +98,7 @@ async def victim_ids(session, org: Org) -> tuple[dict[str, str], str]:
         "note_id": str(note.id),
         "user_id": str(org.users["sales"].id),
         "definition_id": str(field.id),
+        "segment_id": str(segment.id),
     }
     return ids, str(gone.id)
 
@@ -105,12 +130,24 @@ def plan(app, ids: dict[str, str], deleted: str) -> list[Call]:
     return calls
 
 
+def form_for(call: Call, ids: dict[str, str]) -> dict[str, str]:
+    """The call's form, with `{name}` placeholders in its values replaced by the ids."""
+    form = {}
+    for key, value in FORMS[call.template].items():
+        for name, id_ in ids.items():
+            value = value.replace("{" + name + "}", id_)
+        form[key] = value
+    return form
+
+
 async def snapshot(client, org: Org, ids: dict[str, str], deleted: str) -> list[object]:
     h, cid = org.headers(), ids["customer_id"]
     urls = [
         f"/api/v1/customers/{cid}", f"/api/v1/customers/{deleted}?include_deleted=true",
         f"/api/v1/customers/{cid}/notes", f"/api/v1/customers/{cid}/history?limit=100",
         "/api/v1/users?limit=100", "/api/v1/custom-fields",
+        f"/api/v1/segments/{ids['segment_id']}", f"/api/v1/segments/{ids['segment_id']}/members",
+        f"/api/v1/customers/{cid}/segments",
     ]  # fmt: skip
     out = []
     for url in urls:
@@ -132,7 +169,7 @@ async def test_another_organization_gets_404_on_every_page_and_changes_nothing(
                 headers = {"HX-Request": "true"} if htmx else {}
                 response = await intruder.get(call.url, headers=headers)
             else:
-                response = await intruder.post(call.url, FORMS[call.template], htmx=htmx)
+                response = await intruder.post(call.url, form_for(call, ids), htmx=htmx)
             assert response.status_code == 404, (call.method, call.url, htmx, response.text[:300])
             assert "Secret LLP" not in response.text
     assert await snapshot(client, web_org, ids, deleted) == before
@@ -150,5 +187,5 @@ async def test_the_same_pages_work_for_the_owner(app, session, sign_in, web_org)
         if call.method == "GET":
             response = await owner.get(call.url)
         else:
-            response = await owner.post(call.url, FORMS[call.template])
+            response = await owner.post(call.url, form_for(call, ids))
         assert response.status_code < 400, (call.method, call.url, response.text[:500])

@@ -31,6 +31,8 @@ from clientbase.web.views import (
     notes,
     profile,
     saved_views,
+    segment_edit,
+    segments,
     users,
 )
 
@@ -42,7 +44,8 @@ Handler = Callable[[Request, Any], Awaitable[Response]]
 
 def mount_web(app: FastAPI) -> None:
     pages = (auth, dashboard, customers, saved_views, customer_edit, profile, notes, users)
-    for module in (*pages, custom_fields):
+    segment_pages = (segment_edit, segments)  # segment_edit first: /segments/new before /{id}
+    for module in (*pages, *segment_pages, custom_fields):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_pages(app)

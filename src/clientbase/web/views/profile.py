@@ -21,6 +21,7 @@ from clientbase.web.choices import CHOICES, active_definitions
 from clientbase.web.deps import WebActor, WebSession, web_router
 from clientbase.web.history import describe
 from clientbase.web.security import set_flash
+from clientbase.web.segment_tab import segments_tab
 from clientbase.web.templating import htmx_target, render
 
 router = web_router()
@@ -32,6 +33,7 @@ TABS = (
     ("history", "History"),
     ("analytics", "Analytics"),
     ("transactions", "Transactions"),
+    ("segments", "Segments"),
 )
 NOTES_LIMIT = 50
 HISTORY_LIMIT = 30
@@ -75,6 +77,8 @@ async def _tab_context(
         }
     if tab == "transactions":
         return await transactions_context(request, session, actor, customer.id)
+    if tab == "segments":
+        return await segments_tab(request, session, actor, customer)
     return {}
 
 
