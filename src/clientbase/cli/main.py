@@ -141,6 +141,7 @@ def demo(
         f"in {result.seconds:.1f} s: {result.per_second(result.customers):,.0f} customers/s, "
         f"{result.per_second(result.total_rows):,.0f} rows/s."
     )
+    typer.echo("Phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.phases.items()))
     if result.new_users:
         typer.echo(
             f"Demo users {', '.join(result.new_users)} with password: {result.password}  "
