@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -137,7 +138,13 @@ def app(settings: Settings, database: Database, session: AsyncSession):  # type:
             await session.rollback()
             raise
 
+    @asynccontextmanager
+    async def side_transaction() -> AsyncIterator[AsyncSession]:
+        async with session.begin_nested():
+            yield session
+
     application.dependency_overrides[get_session] = test_session
+    application.state.side_transaction = side_transaction
     return application
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -14,7 +15,7 @@ from clientbase.config import Settings, get_settings
 from clientbase.core.logging import configure_logging
 from clientbase.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from clientbase.core.problem import install_problem_handlers
-from clientbase.db.session import Database
+from clientbase.db.session import Database, session_scope
 from clientbase.jobs.worker import in_process_jobs
 from clientbase.web.mount import mount_web
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    # Bookkeeping a read request records beside its own read-only transaction.
+    app.state.side_transaction = partial(session_scope, db)
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

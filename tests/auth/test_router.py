@@ -262,6 +262,20 @@ async def test_api_key_works_as_bearer_with_its_role(client, org):
     problem(await client.get(f"{API}/audit", headers=bearer(key)), 403)  # a manager key
 
 
+async def test_a_read_with_a_key_records_its_use_once_a_minute(client, org):
+    key = await create_key(client, org, role="viewer")
+    listed = (await client.get(f"{API}/api-keys", headers=org.headers())).json()
+    assert listed[0]["last_used_at"] is None
+    for _ in range(3):
+        assert (await client.get(f"{API}/customers", headers=bearer(key["key"]))).status_code == 200
+    listed = (await client.get(f"{API}/api-keys", headers=org.headers())).json()
+    first_use = listed[0]["last_used_at"]
+    assert first_use is not None
+    await client.get(f"{API}/customers", headers=bearer(key["key"]))
+    listed = (await client.get(f"{API}/api-keys", headers=org.headers())).json()
+    assert listed[0]["last_used_at"] == first_use  # within the minute: not rewritten
+
+
 async def test_scopes_restrict_a_key_below_its_role(client, org):
     key = (await create_key(client, org, role="manager", scopes=["customers:read"]))["key"]
     assert (await client.get(f"{API}/customers", headers=bearer(key))).status_code == 200

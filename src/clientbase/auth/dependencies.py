@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbase.auth import service
+from clientbase.auth import repository, service
 from clientbase.auth.actor import Actor
 from clientbase.auth.service import RequestContext
 from clientbase.config import Settings
 from clientbase.core.errors import Unauthorized
 from clientbase.db.session import get_session
 
+log = structlog.get_logger(__name__)
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -36,7 +42,16 @@ async def current_actor(request: Request, session: SessionDep, settings: Setting
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send `Authorization: Bearer <token or API key>`.")
-    return await service.resolve_bearer(session, settings, token.strip(), request_context(request))
+    async def mark_used(key_id: uuid.UUID, at: datetime) -> None:
+        try:
+            async with request.app.state.side_transaction() as own:
+                await repository.mark_api_key_used(own, key_id, at)
+        except OperationalError:  # SQLite busy: bookkeeping, the next request retries
+            log.warning("api_key.last_used_not_recorded", api_key_id=str(key_id))
+
+    return await service.resolve_bearer(
+        session, settings, token.strip(), request_context(request), on_key_used=mark_used
+    )
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from clientbase.auth.models import ApiKey, LoginThrottle, User
 from clientbase.db.base import utcnow
 from clientbase.db.repository import TenantRepository
+
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 async def find_user_for_login(session: AsyncSession, email: str) -> User | None:
@@ -20,11 +23,35 @@ async def find_user_for_login(session: AsyncSession, email: str) -> User | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_user_for_token(
+_users = User.__table__.c
+_TOKEN_PRINCIPAL = select(_users.email, _users.role, _users.is_active).where(
+    _users.id == bindparam("user_id"), _users.organization_id == bindparam("organization_id")
+)
+
+
+async def token_principal(
     session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
-) -> User | None:
-    stmt = select(User).where(User.id == user_id, User.organization_id == organization_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+) -> Row[Any] | None:
+    """The few columns a bearer token needs, as a plain row: this runs on every request,
+    so it skips ORM loading and reuses one prebuilt statement."""
+    conn = await session.connection()
+    result = await conn.execute(
+        _TOKEN_PRINCIPAL, {"user_id": user_id, "organization_id": organization_id}
+    )
+    return result.first()
+
+
+async def mark_api_key_used(session: AsyncSession, key_id: uuid.UUID, at: datetime) -> None:
+    """Versionless bookkeeping; a no-op when another request already marked it."""
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < at - API_KEY_TOUCH_INTERVAL),
+        )
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def record_sign_in(session: AsyncSession, user: User, *, password_hash: str | None) -> None:

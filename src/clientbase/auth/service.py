@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from clientbase.auth.actor import Actor
 from clientbase.auth.models import LoginThrottle, User
 from clientbase.auth.passwords import hash_password, needs_rehash, verify_password
 from clientbase.auth.permissions import Permission, Role
+from clientbase.auth.repository import API_KEY_TOUCH_INTERVAL
 from clientbase.auth.tokens import (
     API_KEY_PREFIX,
     decode_access_token,
@@ -23,8 +25,6 @@ from clientbase.config import Settings
 from clientbase.core.errors import SignInFailed, TooManyRequests, Unauthorized, ValidationFailed
 from clientbase.core.schemas import unsafe_text_reason
 from clientbase.db.base import utcnow
-
-API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -101,32 +101,38 @@ async def sign_in(
     return SignIn(user, token, settings.access_token_minutes * 60)
 
 
-def actor_for_user(user: User, context: RequestContext) -> Actor:
+async def resolve_user(
+    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID, context: RequestContext
+) -> Actor:
+    user = await repository.token_principal(session, user_id, organization_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The account is not active.")
     return Actor(
-        organization_id=user.organization_id,
+        organization_id=organization_id,
         role=Role(user.role),
         kind="user",
-        user_id=user.id,
+        user_id=user_id,
         label=user.email,
         request_id=context.request_id,
         ip=context.ip,
     )
 
 
-async def resolve_user(
-    session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID, context: RequestContext
-) -> Actor:
-    user = await repository.get_user_for_token(session, user_id, organization_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("The account is not active.")
-    return actor_for_user(user, context)
+KeyUsed = Callable[[uuid.UUID, datetime], Awaitable[None]]
 
 
 async def resolve_bearer(
-    session: AsyncSession, settings: Settings, token: str, context: RequestContext
+    session: AsyncSession,
+    settings: Settings,
+    token: str,
+    context: RequestContext,
+    on_key_used: KeyUsed | None = None,
 ) -> Actor:
+    """`on_key_used` records an API key's use outside the caller's transaction (a read
+    request's transaction must not write: on SQLite concurrent readers that all try to
+    upgrade collide); without it the mark is written in `session`."""
     if token.startswith(API_KEY_PREFIX):
-        return await _resolve_api_key(session, token, context)
+        return await _resolve_api_key(session, token, context, on_key_used)
     claims = decode_access_token(token, key=settings.signing_key(), issuer=settings.jwt_issuer)
     try:
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
@@ -135,13 +141,18 @@ async def resolve_bearer(
     return await resolve_user(session, user_id, org_id, context)
 
 
-async def _resolve_api_key(session: AsyncSession, token: str, context: RequestContext) -> Actor:
+async def _resolve_api_key(
+    session: AsyncSession, token: str, context: RequestContext, on_key_used: KeyUsed | None
+) -> Actor:
     key = await repository.find_api_key(session, hash_api_key(token))
     now = utcnow()
     if key is None or key.revoked_at is not None or (key.expires_at and key.expires_at <= now):
         raise Unauthorized("The API key is not valid.")
     if key.last_used_at is None or key.last_used_at < now - API_KEY_TOUCH_INTERVAL:
-        key.last_used_at = now
+        if on_key_used is not None:
+            await on_key_used(key.id, now)
+        else:
+            await repository.mark_api_key_used(session, key.id, now)
     return Actor(
         organization_id=key.organization_id,
         role=Role(key.role),
