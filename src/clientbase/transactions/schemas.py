@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
-from clientbase.core.schemas import InputModel, OptionalText, OutputModel, Text
+from clientbase.core.schemas import InputModel, OptionalText, OutputModel, Text, reject_unsafe
 
 TransactionStatus = Literal["pending", "processing", "completed", "cancelled", "refunded"]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -35,6 +35,13 @@ class TransactionCreate(InputModel):
     currency: Text(3, 3) | None = None
     channel: OptionalText(50) = None
     items: list[TransactionItemIn] = Field(default_factory=list, max_length=500)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _safe_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """As InputModel's, but the items are left to TransactionItemIn, which checks each
+        of their fields (scanning them here too doubled a bulk request's cost)."""
+        return value if info.field_name == "items" else reject_unsafe(value)
 
     @field_validator("currency")
     @classmethod
@@ -92,6 +99,13 @@ class TransactionPage(OutputModel):
 
 class BulkTransactions(InputModel):
     items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BULK_TRANSACTIONS)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _safe_text(cls, value: Any) -> Any:
+        """Each row is checked by TransactionCreate, so bad text in one row is that row's
+        error (by index) rather than the whole request's, and is scanned once."""
+        return value
 
 
 class BulkRow(OutputModel):

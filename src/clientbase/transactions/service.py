@@ -189,7 +189,12 @@ async def bulk_record(
             {
                 "organization_id": actor.organization_id,
                 "transaction_id": row_id,
-                **line.model_dump(),
+                "sku": line.sku,
+                "name": line.name,
+                "category": line.category,
+                "brand": line.brand,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
             }
             for line in item.items
         ]
