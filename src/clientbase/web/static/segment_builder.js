@@ -31,8 +31,8 @@
     not_within_last_days: "not within the last (days)",
   };
   var TIMEFRAME_WORDS = {
-    last_30_days: "last 30 days", last_90_days: "last 90 days",
-    last_365_days: "last 365 days", lifetime: "lifetime (from transactions)",
+    last_30_days: "in the last 30 days", last_90_days: "in the last 90 days",
+    last_365_days: "in the last 365 days", lifetime: "over the whole history",
   };
   var NUMERIC = ["integer", "number", "float"];
   var NO_VALUE = ["is_set", "is_not_set"];
@@ -213,7 +213,7 @@
       tfSel.textContent = "";
       var frames = field ? field.timeframes : [];
       tfSel.hidden = frames.length === 0 && !wanted;
-      tfSel.appendChild(option("", "stored value", !wanted));
+      tfSel.appendChild(option("", "as stored on the profile", !wanted));
       frames.forEach(function (t) { tfSel.appendChild(option(t, TIMEFRAME_WORDS[t] || t, t === wanted)); });
       if (wanted && frames.indexOf(wanted) === -1) tfSel.appendChild(option(wanted, wanted, true));
     }
