@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.refresh_statistics()
         async with in_process_jobs(db, enabled=settings.jobs_in_process):
             yield
         if database is None:

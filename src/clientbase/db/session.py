@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import Request
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from clientbase.core.errors import ClientbaseError
 from clientbase.db.url import async_url
+
+log = structlog.get_logger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -108,6 +112,21 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    async def refresh_statistics(self) -> None:
+        """SQLite plans without statistics until ANALYZE has run, and without them it walks
+        a tenant's every row through the organization index instead of looking up the few
+        full-text matches (a search: 33 ms against 10 ms at 20,000 customers). A bounded
+        ANALYZE (a sample per index) at start and nightly keeps them; PostgreSQL's
+        autovacuum does this by itself."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            async with self.engine.begin() as conn:
+                await conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+                await conn.exec_driver_sql("ANALYZE")
+        except OperationalError as exc:  # busy: the plans keep yesterday's statistics
+            log.warning("db.statistics_not_refreshed", error=str(exc))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

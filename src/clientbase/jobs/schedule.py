@@ -1,7 +1,7 @@
 """The nightly schedule: once a day after 02:00 UTC every organization gets one analytics
 recalculation, then one segments recalculation (lifecycle and custom segments read the
 metrics, so they are queued a few minutes later); the dedupe keys keep each to one however
-many workers are running."""
+many workers are running. SQLite's planner statistics are refreshed at the same time."""
 
 from __future__ import annotations
 
@@ -43,5 +43,6 @@ class NightlySchedule:
                     run_after=now + SEGMENTS_DELAY,
                 )
                 enqueued += 1
+        await self.db.refresh_statistics()
         self.done_for = day
         return enqueued
