@@ -172,7 +172,7 @@ async def _transactions(session: Any, dialect: str, per_customer: int) -> None:
                    round((5 + random() * 300)::numeric, 2), 'KZT', now(), now(), 1
             FROM customers c
             JOIN memberships m ON m.customer_id = c.id
-            CROSS JOIN LATERAL generate_series(1, (random() * 2 * :k)::int) g
+            CROSS JOIN LATERAL generate_series(1, abs(hashtext(c.id::text)) % (2 * :k + 1)) g
             """
             ),
             {"k": per_customer},
