@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.analytics import repository
-from clientbase.analytics.clv import fit_daily, predict
+from clientbase.analytics.clv import CLVPredictions, fit_daily, predict
+from clientbase.analytics.clv.money import float_to_money
 from clientbase.analytics.models import ClvModelFit
 from clientbase.metrics import service as metrics
 from clientbase.tenancy import service as tenancy
@@ -28,6 +29,36 @@ def end_of(day: date) -> datetime:
 def engagement(activity: int, recent_orders: float) -> float:
     """0-1: saturating in activity events and expected purchases (diminishing returns)."""
     return round(1 - math.exp(-(activity / 10 + recent_orders / 2)), 4)
+
+
+def score_rows(
+    scored: CLVPredictions, activity: dict[uuid.UUID, int], until: datetime
+) -> list[dict[str, Any]]:
+    """The rows write_scores takes, read off the prediction arrays in bulk: the same values
+    as CLVPredictions.customer(i) gives (p_alive None under the fallback, predicted CLV as
+    Decimal half-up to the cent), at a few microseconds a customer instead of ~50 (which
+    was close to a minute at 1,000,000 customers)."""
+    rows = []
+    for cid, alive, expected, clv in zip(
+        scored.customers,
+        scored.p_alive.tolist(),
+        scored.expected_purchases.tolist(),
+        scored.predicted_clv.tolist(),
+        strict=True,
+    ):
+        p_alive = None if math.isnan(alive) else alive
+        rows.append(
+            {
+                "cid": cid,
+                "p_alive": p_alive,
+                "expected": expected,
+                "predicted": float_to_money(clv),
+                "churn": None if p_alive is None else round(1 - p_alive, 4),
+                "engagement": engagement(activity.get(cid, 0), expected),
+                "as_of": until,
+            }
+        )
+    return rows
 
 
 async def recalculate(
@@ -58,22 +89,7 @@ async def recalculate(
         )
         model = fit_daily(daily, as_of, holdout_end)
         scored = predict(model, horizon_weeks=HORIZON_WEEKS)
-        rows = []
-        for i in range(len(scored)):
-            c = scored.customer(i)
-            churn = None if c.p_alive is None else round(1 - c.p_alive, 4)
-            rows.append(
-                {
-                    "cid": c.customer,
-                    "p_alive": c.p_alive,
-                    "expected": c.expected_purchases,
-                    "predicted": c.predicted_clv,
-                    "churn": churn,
-                    "engagement": engagement(activity.get(c.customer, 0), c.expected_purchases),
-                    "as_of": until,
-                }
-            )
-        await repository.write_scores(session, organization_id, rows)
+        await repository.write_scores(session, organization_id, score_rows(scored, activity, until))
         await repository.write_rfm(session, organization_id, business, until)
         await repository.save_fit(
             session,

@@ -152,7 +152,7 @@ async def write_rfm(
     until: datetime,
 ) -> int:
     """Quintile scores 1-5 for recency, frequency and money among the business's buyers,
-    written as '545' in one UPDATE ... FROM."""
+    written as '545' in one UPDATE ... FROM (rows whose score is unchanged are skipped)."""
     agg = (
         select(
             Transaction.customer_id.label("customer_id"),
@@ -177,6 +177,7 @@ async def write_rfm(
         .where(
             CustomerMetrics.organization_id == organization_id,
             CustomerMetrics.customer_id == scores.c.customer_id,
+            CustomerMetrics.rfm_score.is_distinct_from(scores.c.score),  # only what changed
         )
         .values(rfm_score=scores.c.score)
         .execution_options(synchronize_session=False)
