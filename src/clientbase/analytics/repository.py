@@ -58,8 +58,11 @@ async def purchases(
     )
     if until is not None:
         stmt = stmt.where(Transaction.occurred_at <= until)
-    if customer_id is not None:
+    if customer_id is not None:  # one customer's history: a plain query, no server cursor
         stmt = stmt.where(Transaction.customer_id == customer_id)
+        for row in await session.execute(stmt):
+            yield row[0], row[1], row[2]
+        return
     result = await session.stream(stmt.execution_options(yield_per=20_000))
     async for row in result:
         yield row[0], row[1], row[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,28 +22,45 @@ COMPUTED = ("total_spent", "order_count", "first_order_at", "last_order_at", "li
 async def recompute(
     session: AsyncSession, organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID] | None
 ) -> int:
-    """Recompute order metrics from completed transactions; returns rows written."""
-    joined = and_(
+    """Recompute order metrics from completed transactions; returns rows written.
+
+    The transactions are aggregated per customer first and then joined to the customers
+    (not joined row by row and grouped after): at 10,000,000 transactions the join input
+    shrinks to one row per buyer. On PostgreSQL the full recompute gets a bigger work_mem
+    for its hash tables (the 4 MB default spills the aggregate of 10M rows to disk)."""
+    where = [
         Transaction.organization_id == organization_id,
-        Transaction.customer_id == Customer.id,
         Transaction.status == COUNTED_STATUS,
+    ]
+    if customer_ids is not None:
+        where.append(Transaction.customer_id.in_(list(customer_ids)))
+    agg = (
+        select(
+            Transaction.customer_id.label("customer_id"),
+            func.sum(Transaction.amount).label("total"),
+            func.count().label("orders"),
+            func.min(Transaction.occurred_at).label("first_at"),
+            func.max(Transaction.occurred_at).label("last_at"),
+        )
+        .where(*where)
+        .group_by(Transaction.customer_id)
+        .subquery()
     )
-    total = func.coalesce(func.sum(Transaction.amount), literal(0))
+    total = func.coalesce(agg.c.total, literal(0))
     source = (
         select(
             Customer.id.label("customer_id"),
             literal(organization_id).label("organization_id"),
             total.label("total_spent"),
-            func.count(Transaction.id).label("order_count"),
-            func.min(Transaction.occurred_at).label("first_order_at"),
-            func.max(Transaction.occurred_at).label("last_order_at"),
+            func.coalesce(agg.c.orders, literal(0)).label("order_count"),
+            agg.c.first_at.label("first_order_at"),
+            agg.c.last_at.label("last_order_at"),
             total.label("lifetime_value"),
             literal(utcnow(), UTCDateTime()).label("updated_at"),
         )
         .select_from(Customer)
-        .outerjoin(Transaction, joined)
+        .outerjoin(agg, agg.c.customer_id == Customer.id)
         .where(Customer.organization_id == organization_id)
-        .group_by(Customer.id)
     )
     if customer_ids is not None:
         source = source.where(Customer.id.in_(list(customer_ids)))
@@ -51,8 +68,9 @@ async def recompute(
         has_row = select(CustomerMetrics.customer_id).where(
             CustomerMetrics.customer_id == Customer.id
         )
-        source = source.having(or_(func.count(Transaction.id) > 0, has_row.exists()))
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+        source = source.where(or_(agg.c.customer_id.is_not(None), has_row.exists()))
+    postgres = dialect_name(session) == "postgresql"
+    dialect = postgresql if postgres else sqlite
     columns = ["customer_id", "organization_id", *COMPUTED, "updated_at"]
     stmt = dialect.insert(CustomerMetrics).from_select(columns, source)
     excluded = stmt.excluded
@@ -67,8 +85,19 @@ async def recompute(
         set_={name: getattr(excluded, name) for name in (*COMPUTED, "updated_at")},
         where=changed,
     )
-    result = await session.execute(stmt)
+    if postgres and customer_ids is None:
+        previous = (await session.execute(text("SELECT current_setting('work_mem')"))).scalar()
+        await session.execute(text(f"SET LOCAL work_mem = '{FULL_RECOMPUTE_WORK_MEM}'"))
+        try:
+            result = await session.execute(stmt)
+        finally:
+            await session.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": previous})
+    else:
+        result = await session.execute(stmt)
     return result.rowcount or 0
+
+
+FULL_RECOMPUTE_WORK_MEM = "256MB"
 
 
 async def for_customers(
