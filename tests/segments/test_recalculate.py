@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from clientbase.customers import service as customers
+from clientbase.customers.models import Customer
+from clientbase.customers.schemas import CustomerUpdate
 from clientbase.events.models import OutboxEvent
 from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
@@ -68,15 +71,11 @@ async def test_only_the_difference_is_written(session, org):
     assert await history_count(session, segment.id) == 2
     assert len(await events_of(session, org, "segment.assigned")) == 2
 
-    from clientbase.customers import service as customers
-    from clientbase.customers.schemas import CustomerUpdate
-
-    await customers.update_customer(
-        session, actor, people[0].id, CustomerUpdate(rating=2), if_match="*"
-    )
-    await customers.update_customer(
-        session, actor, people[2].id, CustomerUpdate(rating=10), if_match="*"
-    )
+    # Changed behind the services' back (no incremental upkeep): the recalculation finds it.
+    for person, rating in ((people[0], 2), (people[2], 10)):
+        await session.execute(
+            update(Customer).where(Customer.id == person.id).values(rating=rating)
+        )
     await session.commit()
     third = await recalculate_segment(session, actor, segment.id)
     await session.commit()
@@ -87,6 +86,76 @@ async def test_only_the_difference_is_written(session, org):
     assert await history_count(session, segment.id) == 4
     stmt = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment.id)
     assert set((await session.execute(stmt)).scalars()) == {people[1].id, people[2].id}
+
+
+async def test_a_profile_edit_moves_the_customer_at_once(session, org):
+    actor = org.actor()
+    person = await create_customer(session, org, rating=9)
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+
+    await customers.update_customer(
+        session, actor, person.id, CustomerUpdate(rating=1), if_match="*"
+    )
+    members = select(SegmentMembership.customer_id).where(
+        SegmentMembership.segment_id == segment.id
+    )
+    assert list((await session.execute(members)).scalars()) == []  # same transaction
+    await session.commit()
+    left = await events_of(session, org, "segment.unassigned")
+    assert [(e.aggregate_id, e.payload["reason"]) for e in left] == [(person.id, "refresh")]
+
+    await customers.delete_customer(session, actor, person.id)
+    await customers.restore_customer(session, actor, person.id)
+    await customers.update_customer(
+        session, actor, person.id, CustomerUpdate(rating=10), if_match="*"
+    )
+    assert list((await session.execute(members)).scalars()) == [person.id]
+    assert (await recalculate_segment(session, actor, segment.id))["entered"] == 0
+
+
+async def test_a_bulk_change_queues_one_refresh_for_its_customers(session, org, monkeypatch):
+    from clientbase.customers import bulk
+    from clientbase.customers.bulk_schemas import BulkUpdate
+    from clientbase.segments import upkeep
+
+    actor = org.actor()
+    people = [await create_customer(session, org, rating=9) for _ in range(3)]
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Tagged", criteria=TAGGED)
+    )
+    await recalculate_segment(session, actor, segment.id)
+    ids = [p.id for p in people]
+    await bulk.bulk_update(session, actor, BulkUpdate(ids=ids, add_tags=["vip"]))
+    members = select(SegmentMembership.customer_id).where(
+        SegmentMembership.segment_id == segment.id
+    )
+    assert set((await session.execute(members)).scalars()) == set(ids)  # inline: 3 customers
+
+    monkeypatch.setattr(upkeep, "INLINE_LIMIT", 2)
+    await bulk.bulk_update(session, actor, BulkUpdate(ids=ids, remove_tags=["vip"]))
+    queued = (
+        (await session.execute(select(Job).where(Job.kind == "segments.refresh_customers")))
+        .scalars()
+        .all()
+    )
+    assert len(queued) == 1 and sorted(queued[0].payload["customer_ids"]) == sorted(
+        str(i) for i in ids
+    )
+    assert set((await session.execute(members)).scalars()) == set(ids)  # not yet
+    result = await HANDLERS["segments.refresh_customers"](session, queued[0], _no_progress)
+    assert result == {"customers": 3, "entered": 0, "left": 3}
+    assert list((await session.execute(members)).scalars()) == []
+
+
+async def _no_progress(_: float) -> None:
+    return None
+
+
+TAGGED = {"operator": "AND", "rules": [{"field": "tags", "operator": "contains", "value": "vip"}]}
 
 
 async def test_incremental_refresh_matches_full(session, org):

@@ -23,6 +23,7 @@ from clientbase.customers.bulk_schemas import (
     BulkUpdateResult,
 )
 from clientbase.customers.schemas import CustomerCreate, CustomerUpdate
+from clientbase.segments import upkeep
 
 
 def _service_errors(exc: ClientbaseError) -> list[dict[str, str]]:
@@ -38,35 +39,39 @@ def _service_errors(exc: ClientbaseError) -> list[dict[str, str]]:
 async def bulk_create(session: AsyncSession, actor: Actor, data: BulkCreate) -> BulkCreateResult:
     actor.require(Permission.CUSTOMERS_WRITE)
     created, errors = [], []
-    for index, raw in enumerate(data.items):
-        try:
-            item = CustomerCreate.model_validate(raw)
-        except ValidationError as exc:
-            errors.append(BulkItemError(index=index, errors=validation_errors(exc.errors())))
-            continue
-        try:
-            async with session.begin_nested():
-                customer = await service.create_customer(session, actor, item)
-        except ClientbaseError as exc:
-            errors.append(BulkItemError(index=index, errors=_service_errors(exc)))
-            continue
-        created.append(BulkItemDone(index=index, id=customer.id))
+    async with upkeep.batched(session, actor):
+        for index, raw in enumerate(data.items):
+            try:
+                item = CustomerCreate.model_validate(raw)
+            except ValidationError as exc:
+                errors.append(BulkItemError(index=index, errors=validation_errors(exc.errors())))
+                continue
+            try:
+                async with session.begin_nested():
+                    customer = await service.create_customer(session, actor, item)
+            except ClientbaseError as exc:
+                errors.append(BulkItemError(index=index, errors=_service_errors(exc)))
+                continue
+            created.append(BulkItemDone(index=index, id=customer.id))
     return BulkCreateResult(created=created, errors=errors)
 
 
 async def bulk_update(session: AsyncSession, actor: Actor, data: BulkUpdate) -> BulkUpdateResult:
     actor.require(Permission.CUSTOMERS_WRITE)
     updated, errors = [], []
-    for index, customer_id in enumerate(data.ids):
-        try:
-            async with session.begin_nested():
-                customer = await service.get_for_write(session, actor, customer_id)
-                patch = _patch_for(customer.tags, customer.version, data)
-                await service.update_customer(session, actor, customer_id, patch)
-        except ClientbaseError as exc:
-            errors.append(BulkItemError(index=index, id=customer_id, errors=_service_errors(exc)))
-            continue
-        updated.append(BulkItemDone(index=index, id=customer_id))
+    async with upkeep.batched(session, actor):
+        for index, customer_id in enumerate(data.ids):
+            try:
+                async with session.begin_nested():
+                    customer = await service.get_for_write(session, actor, customer_id)
+                    patch = _patch_for(customer.tags, customer.version, data)
+                    await service.update_customer(session, actor, customer_id, patch)
+            except ClientbaseError as exc:
+                errors.append(
+                    BulkItemError(index=index, id=customer_id, errors=_service_errors(exc))
+                )
+                continue
+            updated.append(BulkItemDone(index=index, id=customer_id))
     return BulkUpdateResult(updated=updated, errors=errors)
 
 
@@ -86,15 +91,18 @@ async def bulk_delete(session: AsyncSession, actor: Actor, data: BulkDelete) -> 
     actor.require(Permission.CUSTOMERS_DELETE)
     deleted, errors = [], []
     seen: set[uuid.UUID] = set()
-    for index, customer_id in enumerate(data.ids):  # indexes refer to the request's list
-        if customer_id in seen:
-            continue
-        seen.add(customer_id)
-        try:
-            async with session.begin_nested():
-                await service.delete_customer(session, actor, customer_id)
-        except ClientbaseError as exc:
-            errors.append(BulkItemError(index=index, id=customer_id, errors=_service_errors(exc)))
-            continue
-        deleted.append(BulkItemDone(index=index, id=uuid.UUID(str(customer_id))))
+    async with upkeep.batched(session, actor):
+        for index, customer_id in enumerate(data.ids):  # indexes refer to the request's list
+            if customer_id in seen:
+                continue
+            seen.add(customer_id)
+            try:
+                async with session.begin_nested():
+                    await service.delete_customer(session, actor, customer_id)
+            except ClientbaseError as exc:
+                errors.append(
+                    BulkItemError(index=index, id=customer_id, errors=_service_errors(exc))
+                )
+                continue
+            deleted.append(BulkItemDone(index=index, id=uuid.UUID(str(customer_id))))
     return BulkDeleteResult(deleted=deleted, errors=errors)

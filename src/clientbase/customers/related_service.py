@@ -31,6 +31,7 @@ from clientbase.customers.repository import (
     NoteRepository,
 )
 from clientbase.customers.rules import normalize_phones
+from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
 
 CONTACT_PHONES = ("phone", "mobile", "whatsapp")
@@ -243,6 +244,7 @@ async def create_address(
         address,
         audit.diff({}, _snapshot(address, ADDRESS_FIELDS)),
     )
+    await upkeep.customers_changed(session, actor, [customer_id])
     return address
 
 
@@ -279,6 +281,7 @@ async def update_address(
     delta = audit.diff(before, _snapshot(address, ADDRESS_FIELDS))
     if delta:
         _audit(session, actor, "address.updated", address, delta)
+        await upkeep.customers_changed(session, actor, [customer_id])
     return address
 
 
@@ -299,6 +302,7 @@ async def delete_address(
     )
     await session.delete(address)
     await session.flush()
+    await upkeep.customers_changed(session, actor, [customer_id])
 
 
 # Notes ------------------------------------------------------------------------------------

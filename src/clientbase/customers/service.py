@@ -42,6 +42,7 @@ from clientbase.db.base import utcnow
 from clientbase.events import service as events
 from clientbase.metrics import service as metrics
 from clientbase.search import fuzzy
+from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
 
 PROFILE_FIELDS = tuple(CustomerFields.model_fields)
@@ -340,6 +341,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
         aggregate_id=customer.id,
         payload={"customer": event_snapshot(customer)},
     )
+    await upkeep.customers_changed(session, actor, [customer.id])
     return customer
 
 
@@ -400,6 +402,7 @@ async def update_customer(
     await search_index.refresh(session, customer)
     await _flush_unique(session, repo, merged, exclude_id=customer.id)
     _record_update(session, actor, customer, before, delta)
+    await upkeep.customers_changed(session, actor, [customer.id])
     return customer
 
 
@@ -512,6 +515,7 @@ async def delete_customer(
         aggregate_id=customer.id,
         payload={"customer_id": customer.id},
     )
+    await upkeep.customers_changed(session, actor, [customer.id])
     return customer
 
 
@@ -543,6 +547,7 @@ async def restore_customer(session: AsyncSession, actor: Actor, customer_id: uui
         aggregate_id=customer.id,
         payload={"customer": event_snapshot(customer)},
     )
+    await upkeep.customers_changed(session, actor, [customer.id])
     return customer
 
 

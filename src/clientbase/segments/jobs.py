@@ -14,6 +14,7 @@ from clientbase.jobs.registry import Progress, job
 
 RECALCULATE = "segments.recalculate"
 RECALCULATE_ALL = "segments.recalculate_all"
+REFRESH_CUSTOMERS = "segments.refresh_customers"
 
 
 @job(RECALCULATE)
@@ -45,3 +46,16 @@ async def recalculate_all_job(
     await progress(0.3)
     custom = await recalculate_all(session, actor, progress=progress)
     return {"lifecycle": lifecycle, "custom": custom}
+
+
+@job(REFRESH_CUSTOMERS)
+async def refresh_customers_job(
+    session: AsyncSession, job_row: Job, progress: Progress
+) -> dict[str, Any]:
+    """After a bulk change: its customers re-evaluated against every dynamic segment."""
+    from clientbase.segments.membership_service import refresh_for_customers
+
+    actor = Actor.system(job_row.organization_id, label="segments")
+    ids = [uuid.UUID(i) for i in job_row.payload["customer_ids"]]
+    result = await refresh_for_customers(session, actor, ids)
+    return {"customers": len(ids), "entered": result["entered"], "left": result["left"]}
