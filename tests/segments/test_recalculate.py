@@ -179,7 +179,7 @@ async def test_incremental_refresh_matches_full(session, org):
     )
     await session.commit()
     assert (await recalculate_segment(session, actor, segment.id))["member_count"] == 0
-    await transactions.record_transaction(
+    recorded = await transactions.record_transaction(
         session,
         actor,
         TransactionCreate(
@@ -191,14 +191,21 @@ async def test_incremental_refresh_matches_full(session, org):
             items=[{"sku": "SH1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
         ),
     )
-    changed = await memberships.refresh_for_customers(session, actor, [a.id, b.id])
-    await session.commit()
-    assert changed["entered"] == 1 and changed["customers"] == [str(a.id)]
-    assert len(await events_of(session, org, "segment.assigned")) == 1
+    await session.commit()  # the purchase itself moved the customer in
+    assigned = await events_of(session, org, "segment.assigned")
+    assert [(e.aggregate_id, e.payload["reason"]) for e in assigned] == [(a.id, "refresh")]
     full = await recalculate_segment(session, actor, segment.id)
     assert (full["entered"], full["left"], full["member_count"]) == (0, 0, 1)
     again = await memberships.refresh_for_customers(session, actor, [a.id, b.id])
     assert again["entered"] == again["left"] == 0
+
+    await transactions.change_status(
+        session, actor, recorded.transaction.id, "refunded", version=None, if_match="*"
+    )
+    await session.commit()
+    assert [e.aggregate_id for e in await events_of(session, org, "segment.unassigned")] == [a.id]
+    full = await recalculate_segment(session, actor, segment.id)
+    assert (full["entered"], full["left"], full["member_count"]) == (0, 0, 0)
 
 
 async def test_static_segments_change_by_hand_only(client, session, org):

@@ -25,6 +25,7 @@ from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.customers import service as customers
 from clientbase.db.base import new_id
 from clientbase.metrics import service as metrics
+from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
 from clientbase.transactions.models import Transaction, TransactionItem
 from clientbase.transactions.repository import TransactionRepository
@@ -111,6 +112,7 @@ async def record_transaction(
     row, items = await _rows_for(session, actor, data)
     await repo.insert_many([row], items)
     await metrics.refresh(session, actor, [data.customer_id])
+    await upkeep.customers_changed(session, actor, [data.customer_id])
     audit.record(
         session,
         actor,
@@ -201,6 +203,7 @@ async def bulk_record(
         created.append(BulkRow(index=index, id=row_id))
     await repo.insert_many(rows, items)
     await metrics.refresh(session, actor, {r["customer_id"] for r in rows})
+    await upkeep.customers_changed(session, actor, {r["customer_id"] for r in rows})
     if rows:
         audit.record(
             session,
@@ -273,6 +276,7 @@ async def change_status(
     transaction.status = status
     await session.flush()
     await metrics.refresh(session, actor, [transaction.customer_id])
+    await upkeep.customers_changed(session, actor, [transaction.customer_id])
     audit.record(
         session,
         actor,
