@@ -1,5 +1,5 @@
-"""Criteria -> one SQL query (SQLAlchemy Core) over the organization's customers, the same
-on PostgreSQL and SQLite; never a Python loop over customers.
+"""Criteria -> one SQL query (SQLAlchemy Core) over the organization's customers, on
+PostgreSQL and SQLite; never a Python loop over customers.
 
 - profile fields are columns of `customers`; `age` becomes date_of_birth ranges;
 - `city`/`region`/`country` test any of the customer's addresses (EXISTS);
@@ -7,7 +7,8 @@ on PostgreSQL and SQLite; never a Python loop over customers.
 - metrics without a timeframe read `customer_metrics` (outer join: no row = no purchases);
   with a timeframe they come from completed transactions in the window, one grouped
   derived table per window (a segment scoped to a business counts that business only);
-- `purchased_*` is an EXISTS over items of completed transactions (in the window).
+- `purchased_*`: the customers with items of completed transactions (in the window) that
+  match; a correlated EXISTS on SQLite, an uncorrelated IN on PostgreSQL.
 
 Base population: the organization's customers that are not deleted or anonymized (and,
 for a business segment, members of that business)."""
@@ -283,10 +284,11 @@ class Compiler:
         op, negated = p.positive(rule.operator)
         values = list(rule.value) if op == "in" else [rule.value]
         t, item = Transaction, TransactionItem
-        orders = [*self._transaction_scope(), t.customer_id == Customer.id]
+        orders = [*self._transaction_scope()]
         days = TIMEFRAMES.get(rule.timeframe or "lifetime")
         if days is not None:
             orders.append(t.occurred_at >= self.window_start(days))
+        orders.append(t.customer_id == Customer.id)  # the correlation, last
         items = [
             item.organization_id == self.scope.organization_id,
             getattr(item, rule.field.column).in_(values),
@@ -295,13 +297,14 @@ class Compiler:
             # Nested, so SQLite walks the customer's transactions first rather than every
             # item of the category (it has no statistics to choose that itself).
             found = exists().where(*orders, exists().where(item.transaction_id == t.id, *items))
-        else:  # PostgreSQL turns the join into a semi-join it can hash
-            found = exists(
-                select(1)
+        else:  # uncorrelated: PostgreSQL hashes the buyers once, even under an OR
+            buyers = (
+                select(t.customer_id)
                 .select_from(item)
                 .join(t, t.id == item.transaction_id)
-                .where(*orders, *items)
+                .where(*orders[:-1], *items)
             )
+            found = Customer.id.in_(buyers)
         return p.negate_if(found, negated)
 
 

@@ -92,7 +92,7 @@ async def recalculate_segment(
     tree: Group | None = None,
 ) -> dict[str, Any]:
     repo = SegmentRepository(session, actor.organization_id)
-    await repo.no_jit()
+    await repo.analytical()
     segment = await repo.lock(segment_id)
     if segment is None:
         raise NotFound("Segment not found.")
@@ -232,7 +232,7 @@ async def refresh_for_customers(
                 )
             )
         if queries:
-            await repo.no_jit()
+            await repo.analytical()
             rows = await session.execute(union_all(*queries))
             desired |= {(row[1], row[0]) for row in rows}
     by_id = {s.id: s for s in segments}

@@ -88,11 +88,14 @@ class SegmentRepository(TenantRepository[Segment]):
             stmt = stmt.where(Segment.id != exclude)
         return (await self.session.execute(stmt)).first() is not None
 
-    async def no_jit(self) -> None:
-        """PostgreSQL's JIT compiles these wide one-off queries for longer than they run
-        (measured: 1.2 s of 2.6 s at 100,000 customers); off for this transaction only."""
+    async def analytical(self) -> None:
+        """For this transaction only, on PostgreSQL: JIT off (it compiled these wide one-off
+        queries for longer than they ran: 1.2 s of 2.6 s at 100,000 customers) and room to
+        hash a purchase subquery's customers (a few hundred thousand ids at 1,000,000
+        customers; with the default 4 MB the planner re-scans the list for every customer)."""
         if self.dialect == "postgresql":
             await self.session.execute(text("SET LOCAL jit = off"))
+            await self.session.execute(text("SET LOCAL work_mem = '128MB'"))
 
     async def lock(self, segment_id: uuid.UUID) -> Segment | None:
         """The segment, locked for this transaction (one recalculation at a time)."""

@@ -224,7 +224,7 @@ async def preview(session: AsyncSession, actor: Actor, data: PreviewRequest) -> 
         session, None, actor.organization_id, now=now, business_id=data.business_id
     )
     ids = Compiler(scope).select_ids(tree)
-    await _repo(session, actor).no_jit()
+    await _repo(session, actor).analytical()
     visible = visible_condition(actor)
     if visible is not None:
         ids = ids.where(visible)
