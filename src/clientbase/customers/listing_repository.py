@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
     case,
@@ -26,6 +27,7 @@ from sqlalchemy.orm import aliased
 from clientbase.auth.actor import Actor
 from clientbase.core.sorting import SortSpec
 from clientbase.customers.models import Address, Customer
+from clientbase.customers.read_repository import with_metrics
 from clientbase.customers.repository import CustomerRepository
 from clientbase.db.session import dialect_name
 from clientbase.search import backend
@@ -58,6 +60,7 @@ class SearchTerms:
     @property
     def has_identifier(self) -> bool:
         return bool(self.email or self.phone or self.national_id)
+
     email: str | None = None
     phone: str | None = None
     national_id: str | None = None
@@ -87,9 +90,15 @@ class CustomerFilter:
 
 
 class CustomerListRepository(CustomerRepository):
+    """Pages answer plain rows of the customers table plus their metrics (`with_metrics`),
+    executed on the connection: ORM loading of a page cost more than its SQL."""
+
     @property
     def dialect(self) -> str:
         return dialect_name(self.session)
+
+    async def _rows(self, stmt: Select[Any]) -> list[Row[Any]]:
+        return list((await (await self.session.connection()).execute(stmt)).all())
 
     def filtered(self, actor: Actor, flt: CustomerFilter) -> Select[Any]:
         stmt = self.visible(actor, include_deleted=flt.include_deleted or flt.only_deleted)
@@ -219,7 +228,7 @@ class CustomerListRepository(CustomerRepository):
         after: list[Any] | None,
         limit: int,
         offset: int | None,
-    ) -> list[Customer]:
+    ) -> list[Row[Any]]:
         column = SORT_COLUMNS[sort.field]
         stmt = self.filtered(actor, flt)
         if after is not None:
@@ -232,11 +241,11 @@ class CustomerListRepository(CustomerRepository):
         stmt = stmt.order_by(*order).limit(limit)
         if offset:
             stmt = stmt.offset(offset)
-        return list((await self.session.execute(stmt)).scalars())
+        return await self._rows(with_metrics(stmt))
 
     async def search_page(
         self, actor: Actor, flt: CustomerFilter, *, limit: int, offset: int
-    ) -> list[Customer]:
+    ) -> list[Row[Any]]:
         assert flt.search is not None
         if offset >= SEARCH_CANDIDATES:
             return []
@@ -249,11 +258,11 @@ class CustomerListRepository(CustomerRepository):
             .limit(min(limit, SEARCH_CANDIDATES - offset))
             .offset(offset)
         )
-        return list((await self.session.execute(stmt)).scalars())
+        return await self._rows(with_metrics(stmt))
 
     async def fuzzy_candidates(
         self, actor: Actor, flt: CustomerFilter, terms: SearchTerms
-    ) -> list[Customer]:
+    ) -> list[Row[Any]]:
         condition = await backend.fuzzy_condition(
             self.session, self.dialect, Customer.search_text, terms.words
         )
@@ -263,7 +272,7 @@ class CustomerListRepository(CustomerRepository):
         order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
         if order is not None:
             stmt = stmt.order_by(order)
-        return list((await self.session.execute(stmt.limit(backend.FUZZY_CANDIDATES))).scalars())
+        return await self._rows(with_metrics(stmt.limit(backend.FUZZY_CANDIDATES)))
 
     async def count(self, actor: Actor, flt: CustomerFilter) -> tuple[int, bool]:
         """(total, is_estimate). Exact while the result is small. Beyond EXACT_COUNT_BELOW
@@ -279,7 +288,7 @@ class CustomerListRepository(CustomerRepository):
     async def _count_capped(self, actor: Actor, flt: CustomerFilter, cap: int) -> int:
         capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(cap + 1)
         stmt = select(func.count()).select_from(capped.subquery())
-        return (await self.session.execute(stmt)).scalar_one()
+        return int((await self._rows(stmt))[0][0])
 
     async def _planner_rows(self, actor: Actor, flt: CustomerFilter) -> int:
         query = self.filtered(actor, flt).with_only_columns(Customer.id)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from clientbase.auth.actor import Actor
 from clientbase.core.masking import mask_date, mask_national_id
 from clientbase.customers.models import Address, Contact, Customer
+from clientbase.customers.read_repository import METRICS_PREFIX
 from clientbase.customers.related_schemas import AddressRead, ContactRead
 from clientbase.customers.schemas import CustomerDetail, CustomerRead
 from clientbase.metrics.models import CustomerMetrics
@@ -35,6 +38,46 @@ def present_detail(
     detail.addresses = [AddressRead.model_validate(a) for a in addresses]
     detail.business_ids = list(business_ids)
     return _masked(detail, actor)
+
+
+def present_customer_row(row: Row[Any], actor: Actor) -> CustomerRead:
+    """present_customer for a row of read_repository.with_metrics: validated from its
+    mapping (missing attributes on a Row are costly), metrics through read_fields."""
+    return _masked(CustomerRead.model_validate(_row_values(row)), actor)
+
+
+def present_detail_row(
+    row: Row[Any],
+    actor: Actor,
+    contacts: list[Row[Any]],
+    addresses: list[Row[Any]],
+    business_ids: list[Any],
+) -> CustomerDetail:
+    values = _row_values(row)
+    values["contacts"] = [c._mapping for c in contacts]
+    values["addresses"] = [a._mapping for a in addresses]
+    values["business_ids"] = business_ids
+    return _masked(CustomerDetail.model_validate(values), actor)  # type: ignore[no-any-return]
+
+
+class _JoinedMetrics:
+    """A row's joined metrics columns, read by attribute as read_fields reads
+    CustomerMetrics, so both paths compute the response fields the same way."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[METRICS_PREFIX + name]
+
+
+def _row_values(row: Row[Any]) -> dict[str, Any]:
+    values = dict(row._mapping)  # columns no schema field names are ignored
+    if values[METRICS_PREFIX + "customer_id"] is not None:
+        values.update(read_fields(_JoinedMetrics(values)))  # type: ignore[arg-type]
+    return values
 
 
 def _masked(read: CustomerRead, actor: Actor) -> Any:

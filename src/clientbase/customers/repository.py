@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, update
 
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import LEAD_STATUSES
@@ -19,23 +19,38 @@ from clientbase.customers.models import (
 from clientbase.db.repository import TenantRepository
 
 UNIQUE_FIELDS = ("email", "phone", "iin", "bin")
+_customers = Customer.__table__.c
+
+
+def visibility_conditions(
+    *, include_deleted: bool, assigned_only: bool, user_id: Any
+) -> list[ColumnElement[bool]]:
+    """Which customers an actor sees; `user_id` is a value or a bindparam, so prebuilt
+    statements (read_repository) share this one rule."""
+    conditions = []
+    if not include_deleted:
+        conditions.append(_customers.deleted_at.is_(None))
+    if assigned_only:
+        conditions.append(
+            or_(
+                _customers.assigned_to == user_id,
+                and_(_customers.assigned_to.is_(None), _customers.status.in_(LEAD_STATUSES)),
+            )
+        )
+    return conditions
 
 
 class CustomerRepository(TenantRepository[Customer]):
     model = Customer
 
     def visible(self, actor: Actor, *, include_deleted: bool = False) -> Select[Any]:
-        stmt = self.scoped()
-        if not include_deleted:
-            stmt = stmt.where(Customer.deleted_at.is_(None))
-        if actor.sees_assigned_only:
-            stmt = stmt.where(
-                or_(
-                    Customer.assigned_to == actor.user_id,
-                    and_(Customer.assigned_to.is_(None), Customer.status.in_(LEAD_STATUSES)),
-                )
+        return self.scoped().where(
+            *visibility_conditions(
+                include_deleted=include_deleted,
+                assigned_only=actor.sees_assigned_only,
+                user_id=actor.user_id,
             )
-        return stmt
+        )
 
     async def get_visible(
         self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool = False

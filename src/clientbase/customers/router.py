@@ -17,7 +17,7 @@ from clientbase.core.idempotency import run_idempotent
 from clientbase.core.pagination import DEFAULT_LIMIT, Limit
 from clientbase.core.schemas import reject_unsafe
 from clientbase.core.sorting import parse_sort
-from clientbase.customers import bulk, service
+from clientbase.customers import bulk, read_service, service
 from clientbase.customers.bulk_schemas import (
     BulkCreate,
     BulkCreateResult,
@@ -26,7 +26,11 @@ from clientbase.customers.bulk_schemas import (
     BulkUpdate,
     BulkUpdateResult,
 )
-from clientbase.customers.presenters import present_customer, present_detail
+from clientbase.customers.presenters import (
+    present_customer_row,
+    present_detail,
+    present_detail_row,
+)
 from clientbase.customers.query import CUSTOM_FIELD_PREFIX, SORTABLE, build_filter
 from clientbase.customers.schemas import (
     CustomerCreate,
@@ -109,9 +113,8 @@ async def list_customers(
         page=page,
         include_total=include_total,
     )
-    metrics = await service.metrics_for(session, actor, [c.id for c in result.items])
     return CustomerPage(
-        items=[present_customer(c, actor, metrics.get(c.id)) for c in result.items],
+        items=[present_customer_row(row, actor) for row in result.items],
         next_cursor=result.next_cursor,
         total=result.total,
         total_is_estimate=result.total_is_estimate,
@@ -165,7 +168,10 @@ async def get_customer(
     response: Response,
     include_deleted: bool = False,
 ) -> CustomerDetail:
-    detail = await _detail(session, actor, customer_id, include_deleted)
+    customer, contacts, addresses, business_ids = await read_service.customer_detail_rows(
+        session, actor, customer_id, include_deleted=include_deleted
+    )
+    detail = present_detail_row(customer, actor, contacts, addresses, business_ids)
     response.headers["ETag"] = etag(detail.version)
     return detail
 

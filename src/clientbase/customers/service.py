@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,10 +90,11 @@ async def list_customers(
     cursor: str | None = None,
     page: int | None = None,
     include_total: bool = True,
-) -> Page[Customer]:
+) -> Page[Row[Any]]:
     """Keyset pages in the chosen sort; with a search, relevance order (exact email, phone
     or national id first, then name prefix, then substring) among the first 1,000 matches,
-    and a typo-tolerant pass when nothing matched as typed."""
+    and a typo-tolerant pass when nothing matched as typed. Items are plain customer rows
+    with their metrics joined (read_repository.with_metrics), not ORM objects."""
     actor.require(Permission.CUSTOMERS_READ)
     repo = CustomerListRepository(session, actor.organization_id)
     if flt.search is not None:
@@ -123,7 +125,7 @@ async def _search(
     cursor: str | None,
     page: int | None,
     include_total: bool,
-) -> Page[Customer]:
+) -> Page[Row[Any]]:
     assert flt.search is not None
     offset = (page - 1) * limit if page else 0
     if cursor:
@@ -145,7 +147,7 @@ async def _search(
 
 async def _typo_matches(
     repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, *, exclude: set[uuid.UUID]
-) -> list[Customer]:
+) -> list[Row[Any]]:
     assert flt.search is not None
     terms = flt.search
     unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
@@ -169,7 +171,7 @@ def _decode_keyset(cursor: str, sort: SortSpec) -> list[Any]:
         raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
 
 
-def _sort_value(customer: Customer, field: str) -> Any:
+def _sort_value(customer: Row[Any], field: str) -> Any:
     value = getattr(customer, field)
     if field == "rating":
         return value or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.db.repository import TenantRepository
@@ -53,12 +53,25 @@ class BusinessRepository(TenantRepository[Business]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
 
+_memberships = Membership.__table__.c
+# Read on every customer GET: prebuilt and run on the connection (no ORM statement cost).
+_BUSINESS_IDS = (
+    select(_memberships.business_id)
+    .where(
+        _memberships.organization_id == bindparam("organization_id"),
+        _memberships.customer_id == bindparam("customer_id"),
+    )
+    .order_by(_memberships.joined_at)
+)
+
+
 class MembershipRepository(TenantRepository[Membership]):
     model = Membership
 
     async def business_ids(self, customer_id: uuid.UUID) -> list[uuid.UUID]:
-        stmt = self.scoped(Membership.business_id).where(Membership.customer_id == customer_id)
-        return list((await self.session.execute(stmt.order_by(Membership.joined_at))).scalars())
+        conn = await self.session.connection()
+        params = {"organization_id": self.organization_id, "customer_id": customer_id}
+        return list((await conn.execute(_BUSINESS_IDS, params)).scalars())
 
     def join(self, customer_id: uuid.UUID, business_ids: list[uuid.UUID]) -> None:
         for business_id in business_ids:
