@@ -4,6 +4,7 @@ planner's estimate on PostgreSQL and a lower bound on SQLite, flagged as estimat
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from clientbase.customers import listing_repository
 from tests.fixtures import create_customer, make_org
@@ -46,3 +47,33 @@ async def test_large_results_are_estimated_on_postgres(client, org, params, dial
     assert len(body["items"]) == 3
     assert body["total_is_estimate"] is True
     assert body["total"] >= 1 if dialect == "postgres" else body["total"] == 1
+
+
+async def test_a_first_page_holding_everything_is_the_total_and_later_pages_still_count(
+    client, session, org
+):
+    """A short first page needs no count statement; a full one or a later page does."""
+    url, headers = "/api/v1/customers", org.headers()
+    counts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_):
+        if statement.lstrip().startswith("SELECT count("):
+            counts.append(statement)
+
+    connection = (await session.connection()).sync_connection
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        whole = (await client.get(url, params={"limit": 3}, headers=headers)).json()
+        assert (whole["total"], whole["next_cursor"], counts) == (3, None, [])
+        await client.get(url, params={"limit": 2}, headers=headers)
+        assert len(counts) == 1
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
+    first = (await client.get(url, params={"limit": 2}, headers=headers)).json()
+    assert first["total"] == 3 and first["next_cursor"]
+    rest = await client.get(
+        url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+    )
+    assert len(rest.json()["items"]) == 1 and rest.json()["total"] == 3
+    paged = await client.get(url, params={"limit": 2, "page": 2}, headers=headers)
+    assert len(paged.json()["items"]) == 1 and paged.json()["total"] == 3

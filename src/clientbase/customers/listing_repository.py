@@ -272,12 +272,18 @@ class CustomerListRepository(CustomerRepository):
         order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
         if order is not None:
             stmt = stmt.order_by(order)
-        return await self._rows(with_metrics(stmt.limit(backend.FUZZY_CANDIDATES)))
+        stmt = with_metrics(stmt.limit(backend.FUZZY_CANDIDATES), Customer.__table__.c.search_text)
+        return await self._rows(stmt)
 
-    async def count(self, actor: Actor, flt: CustomerFilter) -> tuple[int, bool]:
+    async def count(
+        self, actor: Actor, flt: CustomerFilter, *, whole_result: int | None = None
+    ) -> tuple[int, bool]:
         """(total, is_estimate). Exact while the result is small. Beyond EXACT_COUNT_BELOW
         rows PostgreSQL gives its planner's estimate (an exact count of a million rows costs
-        50-85 ms) and SQLite, which has no estimate, a lower bound: both flagged."""
+        50-85 ms) and SQLite, which has no estimate, a lower bound: both flagged.
+        `whole_result`: a first page already held every row, so no statement is needed."""
+        if whole_result is not None and whole_result <= EXACT_COUNT_BELOW:
+            return whole_result, False
         exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
         if exact <= EXACT_COUNT_BELOW:
             return exact, False

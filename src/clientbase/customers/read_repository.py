@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientbase.auth.actor import Actor
 from clientbase.customers.models import Address, Contact, Customer
@@ -39,6 +40,9 @@ METRICS_FIELDS = (
     "segment",
 )
 METRICS_COLUMNS = tuple(_metrics.c[name].label(METRICS_PREFIX + name) for name in METRICS_FIELDS)
+# A response's customer columns: not the organization (known) nor search_text (typo pass only).
+_UNSHOWN = ("organization_id", "search_text")
+CUSTOMER_COLUMNS = tuple(column for column in _customers.c if column.name not in _UNSHOWN)
 CUSTOMER_WITH_METRICS = _customers.outerjoin(
     _metrics,
     (_metrics.c.customer_id == _customers.c.id)
@@ -46,9 +50,9 @@ CUSTOMER_WITH_METRICS = _customers.outerjoin(
 )
 
 
-def with_metrics(stmt: Select[Any]) -> Select[Any]:
-    """A customers statement answering whole customer rows plus their metrics (if any)."""
-    return stmt.with_only_columns(*_customers.c, *METRICS_COLUMNS).select_from(
+def with_metrics(stmt: Select[Any], *extra: Any) -> Select[Any]:
+    """A customers statement answering customer rows plus their metrics (if any)."""
+    return stmt.with_only_columns(*CUSTOMER_COLUMNS, *extra, *METRICS_COLUMNS).select_from(
         CUSTOMER_WITH_METRICS
     )
 
@@ -91,10 +95,13 @@ _ADDRESSES = (
 class CustomerReadRepository(TenantRepository[Customer]):
     model = Customer
 
+    _connection: AsyncConnection | None = None
+
     async def _rows(self, stmt: Select[Any], **params: Any) -> list[Row[Any]]:
-        conn = await self.session.connection()
-        result = await conn.execute(stmt, {"organization_id": self.organization_id, **params})
-        return list(result.all())
+        if self._connection is None:  # each session.connection() is a greenlet hop
+            self._connection = await self.session.connection()
+        params["organization_id"] = self.organization_id
+        return list((await self._connection.execute(stmt, params)).all())
 
     async def visible_with_metrics(
         self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool

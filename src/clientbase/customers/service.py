@@ -110,7 +110,10 @@ async def list_customers(
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor([sort.token, _sort_value(last, sort.field), str(last.id)])
-    total, estimated = await repo.count(actor, flt) if include_total else (None, False)
+    whole = len(rows) if after is None and not offset and len(rows) <= limit else None
+    total, estimated = (
+        await repo.count(actor, flt, whole_result=whole) if include_total else (None, False)
+    )
     return Page(
         items=rows[:limit], next_cursor=next_cursor, total=total, total_is_estimate=estimated
     )
