@@ -1,6 +1,7 @@
 """Result files and the table in docs/performance.md, judged against the issue's targets.
 
-`python -m bench.report` regenerates the table from every bench/results/*.json."""
+`python -m bench.report` regenerates the table from the harness's bench/results/*.json
+(the segments and transactions scenarios write their own files and sections)."""
 
 from __future__ import annotations
 
@@ -163,7 +164,8 @@ def _operations(result: dict[str, Any]) -> str:
 
 
 def regenerate() -> Path:
-    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    loaded = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    results = [r for r in loaded if "operations" in r]  # the harness's runs, not scenarios
     results.sort(key=lambda r: (r["database"], r["customers"], r["date"]))
     text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
     head, _, rest = text.partition(START)
