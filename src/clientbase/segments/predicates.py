@@ -6,6 +6,7 @@ AND/OR/NOT in SQL identical to the in-Python evaluator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -159,56 +160,41 @@ def age(
     dob: ColumnElement[Any], operator: str, value: Any, *, now: datetime
 ) -> ColumnElement[bool]:
     """Age in whole years as date_of_birth ranges: age >= N <=> dob <= today - N years."""
-    op, negated = positive(operator)
     today = now.date()
-
-    def cutoff(years: int) -> ColumnElement[Any]:
-        return bind(Kind.DATE, shifted_years(today, years))
-
-    def at_least(n: int) -> ColumnElement[bool]:
-        return dob <= cutoff(n)
-
-    def exactly(n: int) -> ColumnElement[bool]:
-        return and_(dob <= cutoff(n), dob > cutoff(n + 1))
-
-    if op == "is_set":
-        test: ColumnElement[bool] = true()
-    elif op == "in":
-        test = or_(*(exactly(n) for n in value))
-    elif op == "between":
-        test = and_(dob <= cutoff(value[0]), dob > cutoff(value[1] + 1))
-    else:
-        test = {
-            "equals": lambda: exactly(value),
-            "greater_than": lambda: at_least(value + 1),
-            "greater_or_equal": lambda: at_least(value),
-            "less_than": lambda: not_(at_least(value)),
-            "less_or_equal": lambda: not_(at_least(value + 1)),
-        }[op]()
-    return negate_if(and_(dob.is_not(None), test), negated)
+    return _whole_units(dob, operator, value, lambda n: bind(Kind.DATE, shifted_years(today, n)))
 
 
 def days_since(
     last: ColumnElement[Any], operator: str, value: Any, *, now: datetime
 ) -> ColumnElement[bool]:
     """Whole days since `last` (floored) as ranges of `last`: days >= N <=> last <= now - N."""
+    return _whole_units(
+        last, operator, value, lambda n: bind(Kind.DATETIME, now - timedelta(days=n))
+    )
+
+
+def _whole_units(
+    column: ColumnElement[Any],
+    operator: str,
+    value: Any,
+    edge: Callable[[int], ColumnElement[Any]],
+) -> ColumnElement[bool]:
+    """A count of whole units elapsed since `column` (years of age, days since), compared as
+    ranges of the column itself so its index stays usable: units >= N <=> column <= edge(N)."""
     op, negated = positive(operator)
 
-    def edge(n: int) -> ColumnElement[Any]:
-        return bind(Kind.DATETIME, now - timedelta(days=n))
-
     def at_least(n: int) -> ColumnElement[bool]:
-        return last <= edge(n)
+        return column <= edge(n)
 
     def exactly(n: int) -> ColumnElement[bool]:
-        return and_(last <= edge(n), last > edge(n + 1))
+        return and_(column <= edge(n), column > edge(n + 1))
 
     if op == "is_set":
         test: ColumnElement[bool] = true()
     elif op == "in":
         test = or_(*(exactly(n) for n in value))
     elif op == "between":
-        test = and_(last <= edge(value[0]), last > edge(value[1] + 1))
+        test = and_(column <= edge(value[0]), column > edge(value[1] + 1))
     else:
         test = {
             "equals": lambda: exactly(value),
@@ -217,7 +203,7 @@ def days_since(
             "less_than": lambda: not_(at_least(value)),
             "less_or_equal": lambda: not_(at_least(value + 1)),
         }[op]()
-    return negate_if(and_(last.is_not(None), test), negated)
+    return negate_if(and_(column.is_not(None), test), negated)
 
 
 def average(
