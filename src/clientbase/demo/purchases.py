@@ -207,8 +207,8 @@ class Purchases:
                 self.org, tid, product.sku, product.name, product.category, product.brand,
                 self.quantities[quantity], product.unit_price,
             ))  # fmt: skip
+        channel = channel if r() < 0.8 else self.channel(r())
         transactions.append((
-            tid, self.org, f"demo-{self.next_id:032x}", customer_id, self.business, occurred, status,
-            Decimal(cents).scaleb(-2), self.currency, channel if r() < 0.8 else
-            self.channel(r()), occurred, updated, 1,
+            tid, self.org, f"demo-{self.next_id:032x}", customer_id, self.business, occurred,
+            status, Decimal(cents).scaleb(-2), self.currency, channel, occurred, updated, 1,
         ))  # fmt: skip
