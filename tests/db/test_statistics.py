@@ -24,9 +24,7 @@ async def _search_plan(db: Database, organization_id) -> str:  # type: ignore[no
         return " | ".join(str(r[-1]) for r in rows)
 
 
-async def test_statistics_turn_a_tenant_scan_into_full_text_lookups(
-    dialect, settings, tmp_path
-):  # type: ignore[no-untyped-def]
+async def test_statistics_turn_a_tenant_scan_into_full_text_lookups(dialect, settings, tmp_path):  # type: ignore[no-untyped-def]
     if dialect != "sqlite":
         pytest.skip("PostgreSQL's autovacuum keeps its statistics; this is SQLite's ANALYZE")
     db = Database(f"sqlite:///{tmp_path / 'plans.db'}")

@@ -42,6 +42,7 @@ async def current_actor(request: Request, session: SessionDep, settings: Setting
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send `Authorization: Bearer <token or API key>`.")
+
     async def mark_used(key_id: uuid.UUID, at: datetime) -> None:
         try:
             async with request.app.state.side_transaction() as own:
