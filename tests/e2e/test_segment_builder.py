@@ -5,12 +5,12 @@ view on a customer's Segments tab."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.e2e.pages import open_page
 
 pytestmark = pytest.mark.browser
 # The preview answers in-progress (invalid) rules with 422; the browser logs those.
@@ -40,26 +40,12 @@ def seed(server: str) -> dict[str, str]:
     return ids
 
 
-def open_page(browser: Any, server: str, problems: list[str]) -> Any:
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("console", lambda m: _note(problems, m, page.url))
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _note(problems: list[str], message: Any, url: str) -> None:
-    if message.type == "error" and not EXPECTED_STATUS.match(message.text):
-        problems.append(f"{url}: {message.text[:160]}")
-
-
 def test_build_preview_save_recalculate_and_explain(browser, server, shoot):
     from playwright.sync_api import expect
 
     ids = seed(server)
     problems: list[str] = []
-    page = open_page(browser, server, problems)
+    page = open_page(browser, server, problems, EXPECTED_STATUS)
     page.goto("/login?next=/segments")
     page.get_by_label("Email").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, CHROMIUM_ARGS  # noqa: F401
+from tests.e2e.pages import open_page
 from tests.fixtures import BIN_HEAD_OFFICE, IIN_MALE_1990
 
 pytestmark = pytest.mark.browser
@@ -77,20 +78,6 @@ def order(external_id: str, customer: str, when: str, channel: str, **rest: Any)
     }
 
 
-def open_page(browser: Any, server: str, problems: list[str], width: int = 1440) -> Any:
-    context = browser.new_context(base_url=server, viewport={"width": width, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.on("console", lambda m: _note(problems, m, page.url))
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _note(problems: list[str], message: Any, url: str) -> None:
-    if message.type == "error" and not EXPECTED_STATUS.match(message.text):
-        problems.append(f"{url}: {message.text[:160]}")
-
-
 def sign_in(page: Any, password: str = ADMIN_PASSWORD) -> None:
     page.get_by_label("Email").fill(ADMIN_EMAIL)
     page.get_by_label("Password").fill(password)
@@ -107,7 +94,7 @@ def test_walkthrough(browser, server, shoot):
 
     seed(server)
     problems: list[str] = []
-    page = open_page(browser, server, problems)
+    page = open_page(browser, server, problems, EXPECTED_STATUS)
 
     page.goto("/customers")
     expect(page).to_have_url(re.compile(r"/login\?next=/customers$"))
@@ -261,7 +248,7 @@ def test_phone_sized_screens(browser, server, shoot):
     from playwright.sync_api import expect
 
     problems: list[str] = []
-    page = open_page(browser, server, problems, width=375)
+    page = open_page(browser, server, problems, EXPECTED_STATUS, width=375)
     page.goto("/login?next=/customers")
     sign_in(page)
     expect(page.get_by_role("heading", name="Customers", exact=True)).to_be_visible()
