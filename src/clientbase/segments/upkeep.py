@@ -1,5 +1,5 @@
 """Membership upkeep for the customers a change touched (profile edit, status, payment,
-delete/restore, transaction, merge). A few customers are re-evaluated inside the change's
+delete/restore, address, purchase, refund). A few customers are re-evaluated inside the change's
 own transaction, so what a reader sees is never behind the rules; a bulk change queues one
 job for its customers instead of holding its transaction open for the re-evaluation.
 
@@ -14,10 +14,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import clientbase.segments.jobs  # noqa: F401 - registers the refresh job kind
 from clientbase.auth.actor import Actor
 from clientbase.jobs import service as jobs
-from clientbase.segments.jobs import REFRESH_CUSTOMERS
+from clientbase.segments.jobs import REFRESH_CUSTOMERS  # importing it registers the kind
 
 INLINE_LIMIT = 100
 BATCH = "segments.upkeep.batch"
@@ -52,7 +51,8 @@ async def batched(session: AsyncSession, actor: Actor) -> AsyncIterator[None]:
     if BATCH in session.info:  # already inside a batch: the outer one upkeeps
         yield
         return
-    session.info[BATCH] = collected = set()
+    collected: set[uuid.UUID] = set()
+    session.info[BATCH] = collected
     try:
         yield
     finally:
