@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from bench import database, explain, machine, report, scenarios
 from bench.client import Stats, measure
-from bench.server import Server
+from bench.server import Server, app_env
 from clientbase.search.text import normalize
 
 DEFAULT_POSTGRES = os.environ.get(
@@ -101,13 +101,7 @@ async def measure_app(
     credentials: tuple[str, str, str],
     samples: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], dict[str, list[str]], Any]:
-    env = {
-        "CLIENTBASE_DATABASE_URL": t.url,
-        "CLIENTBASE_ENVIRONMENT": "production",
-        "CLIENTBASE_AUTO_MIGRATE": "false",
-        "CLIENTBASE_JOBS_IN_PROCESS": "false",
-        "CLIENTBASE_SECRET_KEY": secret_key,
-    }
+    env = app_env(t.url, secret_key)
     token, api_key, _ = credentials
     headers = {"Authorization": f"Bearer {token}"}
     server = Server("clientbase.cli.serve_app:app", workers=args.workers, env=env, name="app")

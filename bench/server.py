@@ -16,6 +16,18 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def app_env(database_url: str, secret_key: str) -> dict[str, str]:
+    """The application under test as an operator runs it: production settings, migrated
+    already, jobs left to workers (so they do not compete with the timed requests)."""
+    return {
+        "CLIENTBASE_DATABASE_URL": database_url,
+        "CLIENTBASE_ENVIRONMENT": "production",
+        "CLIENTBASE_AUTO_MIGRATE": "false",
+        "CLIENTBASE_JOBS_IN_PROCESS": "false",
+        "CLIENTBASE_SECRET_KEY": secret_key,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
