@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clientbase.metrics import service as metrics
 from clientbase.transactions import service as transactions
-from clientbase.transactions.schemas import TransactionCreate
+from clientbase.transactions.schemas import BulkTransactions, TransactionCreate
 from tests.fixtures import create_customer, make_org
 
 pytestmark = pytest.mark.asyncio
@@ -90,6 +90,54 @@ async def test_incremental_equals_full_and_independent(session, world, plan):
         assert await metrics.recompute_organization(session, org.id) == 0
         full = await metrics.for_customers(session, actor, ids)
         assert {i: metrics.read_fields(m) for i, m in full.items()} == snapshot
+        truth = expected(history)
+        for who, customer_id in enumerate(ids):
+            m = full.get(customer_id)
+            got = (
+                (m.total_spent, m.order_count, m.first_order_at, m.last_order_at)
+                if m
+                else (Decimal(0), 0, None, None)
+            )
+            assert got == truth.get(who, (Decimal(0), 0, None, None))
+    finally:
+        await savepoint.rollback()
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.lists(purchase, min_size=1, max_size=6), max_size=4))
+async def test_bulk_batches_add_up_to_the_full_recompute(session, world, batches):
+    """Bulk ingest adds each batch's completed purchases to the stored numbers; a later
+    status change recomputes. Both must leave what a full recompute computes."""
+    org, ids = world
+    actor = org.actor()
+    savepoint = await session.begin_nested()
+    try:
+        history, n = [], 0
+        for batch in batches:
+            rows = []
+            for who, cents, day, status, _ in batch:
+                rows.append(
+                    {
+                        "external_id": f"b{n}",
+                        "customer_id": str(ids[who]),
+                        "amount": str(Decimal(cents) / 100),
+                        "occurred_at": (START + timedelta(days=day)).isoformat(),
+                        "status": status,
+                    }
+                )
+                n += 1
+            result = await transactions.bulk_record(session, actor, BulkTransactions(items=rows))
+            assert not result.errors
+            for (who, cents, day, status, later), row in zip(batch, result.created, strict=True):
+                final = status
+                if later and later in transactions.TRANSITIONS[status]:
+                    await transactions.change_status(session, actor, row.id, later, if_match="*")
+                    final = later
+                history.append((who, cents, day, final))
+        assert await metrics.recompute_organization(session, org.id) == 0
+        full = await metrics.for_customers(session, actor, ids)
         truth = expected(history)
         for who, customer_id in enumerate(ids):
             m = full.get(customer_id)

@@ -1,10 +1,14 @@
 """Set-based metric computation: one INSERT ... SELECT ... ON CONFLICT per call, for the
-touched customers or for a whole organization, writing only rows whose numbers changed."""
+touched customers or for a whole organization, writing only rows whose numbers changed;
+and new purchases added to the stored numbers (`add_purchases`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +41,7 @@ async def recompute(
     agg = (
         select(
             Transaction.customer_id.label("customer_id"),
-            func.sum(Transaction.amount).label("total"),
+            _cents(func.sum(Transaction.amount)).label("total"),
             func.count().label("orders"),
             func.min(Transaction.occurred_at).label("first_at"),
             func.max(Transaction.occurred_at).label("last_at"),
@@ -98,6 +102,93 @@ async def recompute(
 
 
 FULL_RECOMPUTE_WORK_MEM = "256MB"
+
+
+async def add_purchases(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    purchases: dict[uuid.UUID, tuple[Decimal, int, datetime, datetime]],
+) -> None:
+    """New completed purchases per customer (total, count, first, last) added to the stored
+    metrics. Reading nothing back makes this cheap, and the addition happens under the
+    row's lock, so concurrent ingests for one customer both count (a recompute from each
+    request's own snapshot would let the later commit drop the other's purchase)."""
+    if not purchases:
+        return
+    postgres = dialect_name(session) == "postgresql"
+    dialect = postgresql if postgres else sqlite
+    at = utcnow()
+    rows = [
+        {
+            "customer_id": customer_id,
+            "organization_id": organization_id,
+            "total_spent": total,
+            "order_count": count,
+            "first_order_at": first,
+            "last_order_at": last,
+            "lifetime_value": total,
+            "updated_at": at,
+        }
+        for customer_id, (total, count, first, last) in sorted(purchases.items())
+    ]
+    stmt = dialect.insert(CustomerMetrics)
+    new, stored = stmt.excluded, CustomerMetrics
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CustomerMetrics.customer_id],
+        set_={
+            "total_spent": _cents(stored.total_spent + new.total_spent),
+            "order_count": stored.order_count + new.order_count,
+            "lifetime_value": _cents(stored.lifetime_value + new.lifetime_value),
+            "first_order_at": _earliest(postgres, stored.first_order_at, new.first_order_at),
+            "last_order_at": _latest(postgres, stored.last_order_at, new.last_order_at),
+            "updated_at": new.updated_at,
+        },
+    )
+    for start in range(0, len(rows), 1000):
+        await session.execute(stmt, rows[start : start + 1000])
+
+
+def _cents(amount: Any) -> Any:
+    """Money rounded to the cent by the database: SQLite keeps NUMERIC as a binary float,
+    where a sum and the same numbers added in another order can differ in the last bit."""
+    return func.round(amount, 2)
+
+
+def _earliest(postgres: bool, stored: Any, new: Any) -> Any:
+    """LEAST ignores NULLs on PostgreSQL; SQLite's two-argument min() returns NULL."""
+    if postgres:
+        return func.least(stored, new)
+    return func.min(func.coalesce(stored, new), new)
+
+
+def _latest(postgres: bool, stored: Any, new: Any) -> Any:
+    if postgres:
+        return func.greatest(stored, new)
+    return func.max(func.coalesce(stored, new), new)
+
+
+async def lock(
+    session: AsyncSession, organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> None:
+    """Make sure the customers' metrics rows exist and hold their locks (PostgreSQL), so a
+    recompute that follows reads every purchase committed before it, and a concurrent
+    ingest adds its purchases after it rather than being overwritten by it."""
+    if dialect_name(session) != "postgresql":
+        return  # SQLite writers are serialized by the database lock
+    ids = sorted(customer_ids)
+    zero = postgresql.insert(CustomerMetrics).values(
+        [{"customer_id": i, "organization_id": organization_id} for i in ids]
+    )
+    await session.execute(zero.on_conflict_do_nothing(index_elements=["customer_id"]))
+    await session.execute(
+        select(CustomerMetrics.customer_id)
+        .where(
+            CustomerMetrics.organization_id == organization_id,
+            CustomerMetrics.customer_id.in_(ids),
+        )
+        .order_by(CustomerMetrics.customer_id)
+        .with_for_update()
+    )
 
 
 async def for_customers(

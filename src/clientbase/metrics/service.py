@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,11 +16,12 @@ from clientbase.db.base import utcnow
 from clientbase.events import service as events
 from clientbase.metrics import repository
 from clientbase.metrics.models import CustomerMetrics
+from clientbase.transactions.models import COUNTED_STATUS
 
 
 async def refresh(session: AsyncSession, actor: Actor, customer_ids: Iterable[uuid.UUID]) -> int:
-    """After a transaction or status change: recompute the touched customers' metrics and
-    emit customer.metrics_updated for each."""
+    """After a status change: recompute the touched customers' metrics from their
+    transactions and emit customer.metrics_updated for each."""
     ids = sorted(set(customer_ids))
     if not ids:
         return 0
@@ -27,7 +29,30 @@ async def refresh(session: AsyncSession, actor: Actor, customer_ids: Iterable[uu
     written = 0
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
+        await repository.lock(session, actor.organization_id, chunk)
         written += await repository.recompute(session, actor.organization_id, chunk)
+    _emit_updated(session, actor, ids)
+    return written
+
+
+async def add_purchases(
+    session: AsyncSession, actor: Actor, transactions: Iterable[dict[str, Any]]
+) -> int:
+    """After new transactions were inserted (rows as written): add the completed ones to
+    their customers' metrics without re-reading any history. Returns customers updated."""
+    purchases: dict[uuid.UUID, tuple[Decimal, int, datetime, datetime]] = {}
+    for row in transactions:
+        if row["status"] != COUNTED_STATUS:
+            continue
+        at, amount = row["occurred_at"], row["amount"]
+        total, count, first, last = purchases.get(row["customer_id"], (Decimal(0), 0, at, at))
+        purchases[row["customer_id"]] = (total + amount, count + 1, min(first, at), max(last, at))
+    await repository.add_purchases(session, actor.organization_id, purchases)
+    _emit_updated(session, actor, sorted(purchases))
+    return len(purchases)
+
+
+def _emit_updated(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> None:
     for customer_id in ids:
         events.emit(
             session,
@@ -37,7 +62,6 @@ async def refresh(session: AsyncSession, actor: Actor, customer_ids: Iterable[uu
             aggregate_id=customer_id,
             payload={"customer_id": customer_id},
         )
-    return written
 
 
 async def recompute_organization(session: AsyncSession, organization_id: uuid.UUID) -> int:

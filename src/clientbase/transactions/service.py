@@ -111,7 +111,7 @@ async def record_transaction(
     await _require_customer(session, actor, data.customer_id, "customer_id")
     row, items = await _rows_for(session, actor, data)
     await repo.insert_many([row], items)
-    await metrics.refresh(session, actor, [data.customer_id])
+    await metrics.add_purchases(session, actor, [row])
     await upkeep.customers_changed(session, actor, [data.customer_id])
     audit.record(
         session,
@@ -202,7 +202,7 @@ async def bulk_record(
         ]
         created.append(BulkRow(index=index, id=row_id))
     await repo.insert_many(rows, items)
-    await metrics.refresh(session, actor, {r["customer_id"] for r in rows})
+    await metrics.add_purchases(session, actor, rows)
     await upkeep.customers_changed(session, actor, {r["customer_id"] for r in rows})
     if rows:
         audit.record(
