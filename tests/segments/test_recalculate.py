@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from clientbase.customers import service as customers
 from clientbase.customers.models import Customer
@@ -265,3 +265,73 @@ async def test_recalculate_endpoint_queues_a_job_that_runs(client, session, org)
 
 async def _no_progress(_: float) -> None:
     return None
+
+
+async def members_of(session, segment_id):
+    stmt = select(SegmentMembership.customer_id).where(SegmentMembership.segment_id == segment_id)
+    return set((await session.execute(stmt)).scalars())
+
+
+async def temporary_targets(session, dialect):
+    if dialect == "sqlite":
+        stmt = text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'segment_target_%'")
+    else:
+        stmt = text(
+            "SELECT relname FROM pg_class WHERE relpersistence = 't'"
+            " AND relname LIKE 'segment_target_%' AND pg_table_is_visible(oid)"
+        )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def test_a_recalculation_evaluates_the_target_once(session, org, dialect):
+    """Enterers and leavers together: afterwards the members are exactly the target, the
+    rules' query ran once (materialised), and its temporary table is gone."""
+    actor = org.actor()
+    people = [await create_customer(session, org, rating=r) for r in (9, 8, 10, 3, None, 2)]
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+    assert await members_of(session, segment.id) == {p.id for p in people[:3]}
+
+    # Two leave (9 -> 1, 8 -> 2), two enter (3 -> 9, unset -> 8), one stays (10).
+    for person, rating in zip(people[:5], (1, 2, 10, 9, 8), strict=True):
+        await session.execute(
+            update(Customer).where(Customer.id == person.id).values(rating=rating)
+        )
+    await session.commit()
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append(statement)
+
+    engine = session.bind.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = await recalculate_segment(session, actor, segment.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    await session.commit()
+    assert (result["entered"], result["left"], result["member_count"]) == (2, 2, 3)
+    assert sum("customers.rating" in s for s in statements) == 1, statements
+    expected = {people[2].id, people[3].id, people[4].id}
+    assert await members_of(session, segment.id) == expected
+    assert await temporary_targets(session, dialect) == []
+
+    history = select(SegmentMembershipHistory.action, SegmentMembershipHistory.customer_id).where(
+        SegmentMembershipHistory.segment_id == segment.id
+    )
+    rows = list(await session.execute(history))
+    assert sorted(c for a, c in rows if a == "left") == sorted([people[0].id, people[1].id])
+    assert len([c for a, c in rows if a == "entered"]) == 5
+    assert sorted(e.aggregate_id for e in await events_of(session, org, "segment.unassigned")) == (
+        sorted([people[0].id, people[1].id])
+    )
+    assert len(await events_of(session, org, "segment.assigned")) == 5
+    got = await service.get_segment(session, actor, segment.id)
+    assert got.member_count == 3
+
+    again = await recalculate_segment(session, actor, segment.id)
+    assert (again["entered"], again["left"], again["member_count"]) == (0, 0, 3)
+    assert len(list(await session.execute(history))) == 7

@@ -1,8 +1,9 @@
 """Keeping memberships equal to what the rules say, set-based.
 
 Full recalculation of one segment (on demand, nightly, after a criteria change):
-  1. INSERT INTO history ... SELECT <target> WHERE NOT EXISTS <membership>   (who enters)
-  2. INSERT INTO history ... SELECT <members> WHERE NOT EXISTS <target>      (who leaves)
+  0. INSERT INTO <temporary table> SELECT <target>       (the target query runs once)
+  1. INSERT INTO history ... SELECT <target table> WHERE NOT EXISTS <membership> (who enters)
+  2. INSERT INTO history ... SELECT <members> WHERE NOT EXISTS <target table>   (who leaves)
   3. INSERT INTO memberships ... SELECT <this run's entered history rows>
      DELETE FROM memberships WHERE customer_id IN <this run's left history rows>
   4. one segment.assigned / segment.unassigned event per history row, INSERT ... SELECT
@@ -103,8 +104,10 @@ async def recalculate_segment(
     if tree is None:
         tree = parse_criteria(segment.criteria, await catalogue(session, actor))
     scope = await scope_for(session, segment, actor.organization_id, now=now)
-    entered = await repo.record_entered(segment.id, Compiler(scope).select_ids(tree), at, reason)
-    left = await repo.record_left(segment.id, Compiler(scope).select_ids(tree), at, reason)
+    target = await repo.materialise(Compiler(scope).select_ids(tree))
+    entered = await repo.record_entered(segment.id, target, at, reason)
+    left = await repo.record_left(segment.id, target, at, reason)
+    await repo.drop_target(target)
     if entered or left:
         await repo.apply_batch(segment.id, at, "rule", entered=entered, left=left)
         _emit(session, actor, repo, segment, at, entered, left)

@@ -8,10 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    MetaData,
     Select,
     String,
+    Table,
     Text,
+    Uuid,
     and_,
     cast,
     delete,
@@ -24,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.schema import CreateTable, DropTable
 
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import LEAD_STATUSES
@@ -243,33 +248,49 @@ class SegmentRepository(TenantRepository[Segment]):
         return list(await self.session.execute(stmt.order_by(H.id.desc()).limit(limit)))
 
     # -- set-based recalculation -----------------------------------------------------
+    async def materialise(self, target: Select[Any]) -> Table:
+        """The target's customer ids in a temporary table of this run (dropped by
+        `drop_target`; a failed run's rollback takes it with it): the target query runs
+        once, and who enters and who leaves are both read from it."""
+        table = Table(
+            f"segment_target_{uuid.uuid4().hex[:16]}",
+            MetaData(),
+            Column("customer_id", Uuid(), primary_key=True),
+            prefixes=["TEMPORARY"],
+        )
+        await self.session.execute(CreateTable(table))
+        await self.session.execute(insert(table).from_select(["customer_id"], target))
+        if self.dialect == "postgresql":  # autovacuum never sees temporary tables
+            await self.session.execute(text(f"ANALYZE {table.name}"))
+        return table
+
+    async def drop_target(self, table: Table) -> None:
+        await self.session.execute(DropTable(table))
+
     async def record_entered(
-        self, segment_id: uuid.UUID, target: Select[Any], at: datetime, reason: str
+        self, segment_id: uuid.UUID, target: Table, at: datetime, reason: str
     ) -> int:
         """History rows for the target customers not yet members (one statement)."""
-        target = target.where(
-            ~exists().where(M.segment_id == segment_id, M.customer_id == target.selected_columns[0])
+        entering = select(target.c.customer_id).where(
+            ~exists().where(
+                M.organization_id == self.organization_id,
+                M.segment_id == segment_id,
+                M.customer_id == target.c.customer_id,
+            )
         )
-        return await self._history_from(segment_id, target, "entered", at, reason)
+        return await self._history_from(segment_id, entering, "entered", at, reason)
 
     async def record_left(
-        self,
-        segment_id: uuid.UUID,
-        still_in: Select[Any],
-        at: datetime,
-        reason: str,
-        customer_ids: Sequence[uuid.UUID] | None = None,
+        self, segment_id: uuid.UUID, target: Table, at: datetime, reason: str
     ) -> int:
-        """History rows for members no longer in the target set: EXCEPT computes both sides
-        once, whatever the planner believes about freshly written memberships (an anti-join
-        planned on stale estimates re-ran the target per member)."""
-        members = select(M.customer_id).where(
-            M.organization_id == self.organization_id, M.segment_id == segment_id
+        """History rows for the members no longer in the target (an anti-join with the
+        materialised target: the target query does not run again)."""
+        leaving = select(M.customer_id).where(
+            M.organization_id == self.organization_id,
+            M.segment_id == segment_id,
+            ~exists().where(target.c.customer_id == M.customer_id),
         )
-        if customer_ids is not None:
-            members = members.where(M.customer_id.in_(list(customer_ids)))
-        leavers = members.except_(still_in)
-        return await self._history_from(segment_id, leavers, "left", at, reason)
+        return await self._history_from(segment_id, leaving, "left", at, reason)
 
     async def _history_from(
         self, segment_id: uuid.UUID, customers: Any, action: str, at: datetime, reason: str
