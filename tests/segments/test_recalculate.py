@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select, text, update
 
+from clientbase.core.errors import NotFound
 from clientbase.customers import service as customers
 from clientbase.customers.models import Customer
 from clientbase.customers.schemas import CustomerUpdate
@@ -19,10 +20,12 @@ from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
 from clientbase.jobs.registry import HANDLERS
 from clientbase.segments import membership_service as memberships
+from clientbase.segments import recalculate as recalc
 from clientbase.segments import service
 from clientbase.segments.api_schemas import SegmentCreate
 from clientbase.segments.models import SegmentMembership, SegmentMembershipHistory
 from clientbase.segments.recalculate import recalculate_segment
+from clientbase.segments.repository import SegmentRepository
 from clientbase.transactions import service as transactions
 from clientbase.transactions.schemas import TransactionCreate
 from tests.fixtures import create_customer
@@ -335,3 +338,104 @@ async def test_a_recalculation_evaluates_the_target_once(session, org, dialect):
     again = await recalculate_segment(session, actor, segment.id)
     assert (again["entered"], again["left"], again["member_count"]) == (0, 0, 3)
     assert len(list(await session.execute(history))) == 7
+
+
+def _rated(rating):
+    return {
+        "operator": "AND",
+        "rules": [{"field": "rating", "operator": "greater_or_equal", "value": rating}],
+    }
+
+
+async def test_recalculate_all_commits_each_segment(session, org, monkeypatch):
+    actor = org.actor()
+    people = [await create_customer(session, org, rating=r) for r in (2, 5, 9)]
+    segments = []
+    for rating in (1, 4, 8):
+        segment, _ = await service.create_segment(
+            session, actor, SegmentCreate(name=f"Rated {rating}+", criteria=_rated(rating))
+        )
+        segments.append(segment)
+    await session.commit()
+    segments.sort(key=lambda s: s.id)  # the order recalculate_all takes them in
+    expected = {
+        s.id: {p.id for p in people if p.rating >= s.criteria["rules"][0]["value"]}
+        for s in segments
+    }
+    seen: list[list[set]] = []
+    real_commit = session.commit
+
+    async def commit():  # what each commit makes durable
+        seen.append([await members_of(session, s.id) for s in segments])
+        await real_commit()
+
+    monkeypatch.setattr(session, "commit", commit)
+    summary = await recalc.recalculate_all(session, actor)
+    monkeypatch.undo()
+    assert summary == {"segments": 3, "entered": 6, "left": 0, "failed": {}}
+    assert len(seen) == 3
+    for n, members in enumerate(seen):  # commit n: segments up to n done, later ones not yet
+        assert members == [expected[s.id] if i <= n else set() for i, s in enumerate(segments)]
+
+
+async def test_recalculate_all_rerun_after_a_crash_counts_nothing_twice(session, org, monkeypatch):
+    actor = org.actor()
+    people = [await create_customer(session, org, rating=r) for r in (2, 5, 9)]
+    ratings = {p.id: p.rating for p in people}  # the rollback below expires the objects
+    for rating in (1, 4, 8):
+        await service.create_segment(
+            session, actor, SegmentCreate(name=f"Rated {rating}+", criteria=_rated(rating))
+        )
+    await session.commit()
+    real = recalc.recalculate_segment
+    calls = 0
+
+    async def crash_on_second(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        result = await real(*args, **kwargs)
+        if calls == 2:
+            raise RuntimeError("worker died")  # after writing, before its commit
+        return result
+
+    monkeypatch.setattr(recalc, "recalculate_segment", crash_on_second)
+    with pytest.raises(RuntimeError):
+        await recalc.recalculate_all(session, actor)
+    await session.rollback()  # the unfinished segment's transaction
+    monkeypatch.undo()
+    segments = sorted(await SegmentRepository(session, org.id).dynamic(), key=lambda s: s.id)
+    counts = [await history_count(session, s.id) for s in segments]
+    assert counts[0] > 0 and counts[1:] == [0, 0]  # the first one was committed
+
+    rerun = await recalc.recalculate_all(session, actor)
+    await session.commit()
+    for segment in segments:
+        threshold = segment.criteria["rules"][0]["value"]
+        wanted = {c for c, rating in ratings.items() if rating >= threshold}
+        assert await members_of(session, segment.id) == wanted
+        assert await history_count(session, segment.id) == len(wanted)  # entered once each
+        got = await service.get_segment(session, actor, segment.id)
+        assert got.member_count == len(wanted)
+    assert rerun["entered"] == 6 - counts[0]
+    assert len(await events_of(session, org, "segment.assigned")) == 6
+
+
+async def test_recalculate_all_skips_a_segment_deleted_meanwhile(session, org, monkeypatch):
+    actor = org.actor()
+    await create_customer(session, org, rating=9)
+    for rating in (1, 8):
+        await service.create_segment(
+            session, actor, SegmentCreate(name=f"Rated {rating}+", criteria=_rated(rating))
+        )
+    await session.commit()
+    first = sorted(await SegmentRepository(session, org.id).dynamic(), key=lambda s: s.id)[0]
+    real = recalc.recalculate_segment
+
+    async def deleted_first(session_, actor_, segment_id, **kwargs):
+        if segment_id == first.id:
+            raise NotFound("Segment not found.")
+        return await real(session_, actor_, segment_id, **kwargs)
+
+    monkeypatch.setattr(recalc, "recalculate_segment", deleted_first)
+    summary = await recalc.recalculate_all(session, actor)
+    assert summary == {"segments": 1, "entered": 1, "left": 0, "failed": {}, "skipped": 1}

@@ -37,14 +37,21 @@ async def recalculate_all_job(
     session: AsyncSession, job_row: Job, progress: Progress
 ) -> dict[str, Any]:
     """Nightly: the lifecycle segments of every business (metrics first, by the schedule's
-    order), then every custom dynamic segment."""
+    order) in one transaction, since a customer moves between them; then every custom
+    dynamic segment, each committed on its own (a rerun after a crash redoes nothing twice:
+    recalculation writes the difference)."""
     from clientbase.segments.lifecycle import recalculate_lifecycle
     from clientbase.segments.recalculate import recalculate_all
 
     actor = Actor.system(job_row.organization_id, label="segments")
     lifecycle = await recalculate_lifecycle(session, actor)
+    await session.commit()  # the lifecycle segments together; then a transaction per segment
     await progress(0.3)
-    custom = await recalculate_all(session, actor, progress=progress)
+
+    async def custom_progress(fraction: float) -> None:
+        await progress(0.3 + 0.7 * fraction)
+
+    custom = await recalculate_all(session, actor, progress=custom_progress)
     return {"lifecycle": lifecycle, "custom": custom}
 
 

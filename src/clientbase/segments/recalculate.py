@@ -173,26 +173,40 @@ def _result(segment: Segment, entered: int, left: int) -> dict[str, Any]:
 async def recalculate_all(
     session: AsyncSession, actor: Actor, *, now: datetime | None = None, progress: Any = None
 ) -> dict[str, Any]:
-    """Every custom dynamic segment of the organization (lifecycle: `lifecycle.py`)."""
+    """Every custom dynamic segment of the organization (lifecycle: `lifecycle.py`), each
+    in a transaction of its own: committed as soon as it is done, so no transaction holds
+    every segment's memberships, history and events at once. A run that stops halfway
+    (a crash, a restart) is simply run again: a recalculation writes the difference, so the
+    segments already done find nothing to change and nothing is counted twice. A segment
+    deleted while the run goes on is skipped."""
     repo = SegmentRepository(session, actor.organization_id)
     segments = [s for s in await repo.dynamic() if not s.is_system]
     fields = await catalogue(session, actor)
-    results, failed = [], {}
+    results, failed, skipped = [], {}, 0
     for n, segment in enumerate(segments):
         try:
             tree = parse_criteria(segment.criteria, fields)
         except ClientbaseError as exc:  # e.g. a custom field that no longer exists
             failed[str(segment.id)] = exc.detail
             continue
-        results.append(await recalculate_segment(session, actor, segment.id, now=now, tree=tree))
+        try:
+            result = await recalculate_segment(session, actor, segment.id, now=now, tree=tree)
+        except NotFound:
+            skipped += 1
+        else:
+            results.append(result)
+        await session.commit()
         if progress is not None:
             await progress((n + 1) / max(1, len(segments)))
-    return {
+    out: dict[str, Any] = {
         "segments": len(results),
         "entered": sum(r["entered"] for r in results),
         "left": sum(r["left"] for r in results),
         "failed": failed,
     }
+    if skipped:
+        out["skipped"] = skipped
+    return out
 
 
 async def refresh_for_customers(
