@@ -166,3 +166,61 @@ async def test_database_day_aggregation_matches_the_python_one(session, shop):
         )
 
     assert rows(in_sql) == rows(in_python) and len(rows(in_sql)) == 120
+
+
+async def test_one_customers_analytics_from_its_purchases(client, settings, session):
+    """Totals, products, price range and credit come from the completed purchases up to
+    as_of: a refunded order and one after as_of count for nothing."""
+    org = await make_org(session, settings, "Analytics One")
+    customer = await api_create(
+        client, org, first_name="Aigerim", credit_limit="1000.00", current_balance="250.00"
+    )
+
+    async def order(external_id, at, items, status="completed"):
+        body = {"external_id": external_id, "customer_id": customer["id"], "occurred_at": at}
+        response = await client.post(
+            "/api/v1/transactions",
+            json={**body, "status": status, "items": items},
+            headers=org.headers(),
+        )
+        assert response.status_code == 201, response.text
+
+    tea = {"sku": "TEA", "category": "grocery", "brand": "Kazakh Tea", "unit_price": "3.10"}
+    pan = {"sku": "PAN", "category": "home", "brand": "Tefal", "unit_price": "40.00"}
+    await order("a", "2026-01-10T09:00:00Z", [{**tea, "quantity": "3"}, pan])
+    await order("b", "2026-03-05T18:30:00Z", [{**tea, "quantity": "10"}])
+    await order("c", "2026-04-01T10:00:00Z", [pan], status="refunded")
+    await order("d", "2026-08-01T10:00:00Z", [pan])  # after as_of
+    response = await client.get(
+        f"/api/v1/customers/{customer['id']}/analytics",
+        params={"as_of": "2026-06-30"},
+        headers=org.headers("viewer"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["as_of"] == "2026-06-30" and body["model"] == "heuristic_fallback"
+    assert (body["order_count"], body["total_spent"], body["average_order_value"]) == (
+        2,
+        "80.30",
+        "40.15",
+    )
+    assert body["first_purchase_at"].startswith("2026-01-10T09:00:00")
+    assert body["last_purchase_at"].startswith("2026-03-05T18:30:00")
+    assert body["recency_days"] == 117
+    assert body["top_categories"] == [
+        {"name": "grocery", "spent": "40.30"},
+        {"name": "home", "spent": "40.00"},
+    ]
+    assert [b["name"] for b in body["top_brands"]] == ["Kazakh Tea", "Tefal"]
+    assert body["top_products"][0] == {"name": "TEA", "spent": "40.30"}
+    assert body["preferred_price_range"] == {"from": "3.10", "to": "40.00"}
+    assert body["credit"] == {"limit": "1000.00", "balance": "250.00", "utilization": 0.25}
+    assert body["historical_clv"] == "80.30" and isinstance(body["insights"], list)
+
+    stranger = await make_org(session, settings, "Analytics Stranger")
+    foreign = await client.get(
+        f"/api/v1/customers/{customer['id']}/analytics", headers=stranger.headers()
+    )
+    assert foreign.status_code == 404
+    missing = await client.get(f"/api/v1/customers/{uuid.uuid4()}/analytics", headers=org.headers())
+    assert missing.status_code == 404

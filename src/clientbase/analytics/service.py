@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from clientbase.analytics import repository
+from clientbase.analytics import customer_repository, repository
 from clientbase.analytics.clv import fit_business, predict
 from clientbase.analytics.clv.bgnbd import BGNBDParams
 from clientbase.analytics.clv.gamma_gamma import GammaGammaParams
@@ -21,11 +21,10 @@ from clientbase.analytics.recalculate import end_of
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import Permission
 from clientbase.core.errors import NotFound, ValidationFailed
-from clientbase.customers import service as customers
+from clientbase.customers.read_repository import CustomerReadRepository
 from clientbase.db.base import utcnow
 from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
-from clientbase.metrics import service as metrics
 from clientbase.tenancy import service as tenancy
 
 CENT = Decimal("0.01")
@@ -71,43 +70,38 @@ async def customer_analytics(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, as_of: date | None = None
 ) -> dict[str, Any]:
     """Everything S5 lists for one customer, recomputed from transactions up to `as_of`
-    (today by default) and scored with the business's latest fitted model."""
-    customer = await customers.get_customer(session, actor, customer_id, include_deleted=True)
+    (today by default) and scored with the default business's latest fitted model."""
+    actor.require(Permission.CUSTOMERS_READ)
+    reader = CustomerReadRepository(session, actor.organization_id)
+    customer = await reader.visible_with_metrics(actor, customer_id, include_deleted=True)
+    if customer is None:
+        raise NotFound("Customer not found.")
     day = as_of or utcnow().date()
-    until = end_of(day)
-    business = (await tenancy.resolve_business_ids(session, actor, None, field="business_id"))[0]
-    records = [
-        r
-        async for r in repository.purchases(
-            session, actor.organization_id, None, until=until, customer_id=customer_id
-        )
-    ]
-    scores = await _scores(session, actor, business, records, day)
-    items = await repository.customer_items(session, actor.organization_id, customer_id, until)
-    stored = (await metrics.for_customers(session, actor, [customer_id])).get(customer_id)
-    totals = _totals(records, day)
-    credit = _credit(customer.credit_limit, customer.current_balance)
+    rows = await customer_repository.purchases_with_items(
+        session, actor.organization_id, customer_id, end_of(day)
+    )
+    records = list({row.id: (customer_id, row.occurred_at, row.amount) for row in rows}.values())
+    items = [row[3:] for row in rows if row.sku is not None]
+    fit = await customer_repository.latest_fit_body(session, actor.organization_id)
     analytics = {
         "customer_id": str(customer_id),
         "as_of": day.isoformat(),
-        **totals,
-        **scores,
+        **_totals(records, day),
+        **_scores(fit, records, day),
         "top_categories": _top(items, 2),
         "top_brands": _top(items, 3),
         "top_products": _top(items, 0),
         "preferred_price_range": _price_range(items),
-        "credit": credit,
-        "rfm_score": stored.rfm_score if stored else None,
-        "engagement_score": stored.engagement_score if stored else None,
-        "segment": stored.segment if stored else None,
+        "credit": _credit(customer.credit_limit, customer.current_balance),
+        "rfm_score": customer.metrics_rfm_score,
+        "engagement_score": customer.metrics_engagement_score,
+        "segment": customer.metrics_segment,
     }
     analytics["insights"] = insights_for(analytics)
     return analytics
 
 
-async def _scores(
-    session: AsyncSession, actor: Actor, business: uuid.UUID, records: list[Any], day: date
-) -> dict[str, Any]:
+def _scores(fit: dict[str, Any], records: list[Any], day: date) -> dict[str, Any]:
     empty = {
         "model": None,
         "p_alive": None,
@@ -118,12 +112,11 @@ async def _scores(
     }
     if not records:
         return empty
-    fit = await repository.latest_fit(session, actor.organization_id, business)
     # One customer's summary, never fitted on its own: the heuristic unless the business
     # has a fitted BG/NBD + Gamma-Gamma model, whose parameters then score it.
     model = fit_business(records, day, min_customers=sys.maxsize)
-    if fit is not None and fit.body.get("model") == "bg_nbd":
-        model = _with_params(model, fit.body)
+    if fit.get("model") == "bg_nbd":
+        model = _with_params(model, fit)
     scored = predict(model, horizon_weeks=52.0).customer(0)
     return {
         "model": model.model,
