@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import ForeignKey, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,14 @@ def _request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+def _encoded(body: Any) -> Any:
+    """JSON-ready data; a response model dumps itself in pydantic's core, several times
+    faster than jsonable_encoder on a bulk answer's 10,000 rows."""
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json")
+    return jsonable_encoder(body)
+
+
 async def run_idempotent(
     request: Request,
     session: AsyncSession,
@@ -58,7 +67,7 @@ async def run_idempotent(
     key = request.headers.get(HEADER)
     if key is None:
         status, body = await produce()
-        return JSONResponse(jsonable_encoder(body), status_code=status)
+        return JSONResponse(_encoded(body), status_code=status)
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed.on(HEADER, f"must be 1-{MAX_KEY_LENGTH} printable characters")
     digest = _request_hash(request.method, request.url.path, await request.body())
@@ -83,7 +92,7 @@ async def run_idempotent(
             headers={"Idempotent-Replayed": "true"},
         )
     status, body = await produce()
-    encoded = jsonable_encoder(body)
+    encoded = _encoded(body)
     session.add(
         IdempotencyRecord(
             organization_id=organization_id,

@@ -207,7 +207,7 @@ async def existing_customer_ids(
     actor.require(Permission.CUSTOMERS_READ)
     found: set[uuid.UUID] = set()
     for start in range(0, len(ids), 1000):
-        found |= set(await _repo(session, actor).get_many_visible(actor, ids[start : start + 1000]))
+        found |= await _repo(session, actor).visible_ids(actor, ids[start : start + 1000])
     return found
 
 

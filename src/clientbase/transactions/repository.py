@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
@@ -105,11 +106,12 @@ class TransactionRepository(TenantRepository[Transaction]):
         driver = (await conn.get_raw_connection()).driver_connection
         now = utcnow()
         if rows:
-            records = [(*(row.get(c) for c in TRANSACTION_COPY_COLUMNS), now, now) for row in rows]
+            values = itemgetter(*TRANSACTION_COPY_COLUMNS)
+            records = [(*values(row), now, now) for row in rows]
             columns = [*TRANSACTION_COPY_COLUMNS, "created_at", "updated_at"]
             await driver.copy_records_to_table("transactions", records=records, columns=columns)
         if items:
-            records = [tuple(item.get(c) for c in ITEM_COPY_COLUMNS) for item in items]
+            records = list(map(itemgetter(*ITEM_COPY_COLUMNS), items))
             await driver.copy_records_to_table(
                 "transaction_items", records=records, columns=list(ITEM_COPY_COLUMNS)
             )
