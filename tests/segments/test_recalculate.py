@@ -439,3 +439,83 @@ async def test_recalculate_all_skips_a_segment_deleted_meanwhile(session, org, m
     monkeypatch.setattr(recalc, "recalculate_segment", deleted_first)
     summary = await recalc.recalculate_all(session, actor)
     assert summary == {"segments": 1, "entered": 1, "left": 0, "failed": {}, "skipped": 1}
+
+
+async def test_incremental_refresh_follows_the_clock_and_the_criteria(session, org):
+    """The refresh keeps each segment's built query between runs: a later run still
+    evaluates at its own time (days, ages, windows) and a changed rule is a new query."""
+    from datetime import timedelta
+
+    from clientbase.segments.api_schemas import SegmentUpdate
+
+    actor = org.actor()
+    now = datetime.now(UTC).replace(microsecond=0)
+    later = now + timedelta(days=12)
+    birthday = later.date() - timedelta(days=5)  # turns 30 between now and later
+    person = await create_customer(
+        session,
+        org,
+        last_contact_at=now - timedelta(days=3),
+        date_of_birth=birthday.replace(year=birthday.year - 30),
+    )
+    await transactions.record_transaction(
+        session,
+        actor,
+        TransactionCreate(
+            external_id=f"o-{uuid.uuid4().hex[:6]}",
+            customer_id=person.id,
+            amount=Decimal("150.00"),
+            occurred_at=now - timedelta(days=20),
+            status="completed",
+            items=[{"sku": "S1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
+        ),
+    )
+    rules = {
+        "contacted": {"field": "last_contact_at", "operator": "within_last_days", "value": 7},
+        "thirty": {"field": "age", "operator": "greater_or_equal", "value": 30},
+        "spent": {
+            "field": "total_spent",
+            "operator": "greater_than",
+            "value": 100,
+            "timeframe": "last_30_days",
+        },
+        "shoes": {
+            "field": "purchased_category",
+            "operator": "contains",
+            "value": "shoes",
+            "timeframe": "last_30_days",
+        },
+        "quiet": {"field": "days_since_last_order", "operator": "greater_than", "value": 25},
+    }
+    segments = {}
+    for name, rule in rules.items():
+        segment, _ = await service.create_segment(
+            session, actor, SegmentCreate(name=name, criteria={"operator": "AND", "rules": [rule]})
+        )
+        segments[name] = segment
+    await session.commit()
+
+    async def member_of(at):
+        await memberships.refresh_for_customers(session, actor, [person.id], now=at)
+        return {n for n, s in segments.items() if person.id in await members_of(session, s.id)}
+
+    assert await member_of(now) == {"contacted", "spent", "shoes"}
+    assert await member_of(later) == {"thirty", "quiet"}
+    assert await member_of(now) == {"contacted", "spent", "shoes"}
+    for segment in segments.values():  # a full recalculation at that time agrees
+        full = await recalculate_segment(session, actor, segment.id, now=now)
+        assert (full["entered"], full["left"]) == (0, 0), segment.name
+
+    await service.update_segment(
+        session,
+        actor,
+        segments["contacted"].id,
+        SegmentUpdate(
+            criteria={
+                "operator": "AND",
+                "rules": [{**rules["contacted"], "operator": "not_within_last_days"}],
+            }
+        ),
+        if_match="*",
+    )
+    assert await member_of(now) == {"spent", "shoes"}

@@ -28,7 +28,9 @@ from sqlalchemy import (
     FromClause,
     Numeric,
     Select,
+    Uuid,
     and_,
+    bindparam,
     case,
     cast,
     exists,
@@ -60,6 +62,7 @@ MONEY_COLUMNS = {
     "current_balance",
 }
 ZERO_WHEN_MISSING = {"total_spent", "order_count", "lifetime_value"}
+CUSTOMER_IDS = "segment_customer_ids"
 
 
 @dataclass
@@ -69,6 +72,15 @@ class Scope:
     dialect: str
     business_id: uuid.UUID | None = None
     customer_ids: Sequence[uuid.UUID] | None = None  # restrict to these (incremental)
+    clock: p.Clock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = p.Clock(self.now)
+
+    def customers(self) -> Any:
+        """The ids as one expanding parameter, `CUSTOMER_IDS`: a statement built for some
+        customers runs for others with `{CUSTOMER_IDS: ids}` (the incremental refresh)."""
+        return bindparam(CUSTOMER_IDS, list(self.customer_ids or ()), Uuid(), expanding=True)
 
 
 @dataclass
@@ -100,7 +112,7 @@ class Compiler:
                 )
             )
         if s.customer_ids is not None:
-            where.append(Customer.id.in_(list(s.customer_ids)))
+            where.append(Customer.id.in_(s.customers()))
         return where
 
     def from_clause(self) -> FromClause:
@@ -129,7 +141,7 @@ class Compiler:
         if source == Source.PROFILE:
             return self._profile(rule)
         if source == Source.AGE:
-            return p.age(Customer.date_of_birth, rule.operator, rule.value, now=self.scope.now)
+            return p.age(Customer.date_of_birth, rule.operator, rule.value, clock=self.scope.clock)
         if source == Source.ADDRESS:
             return self._address(rule)
         if source == Source.CUSTOM:
@@ -139,7 +151,7 @@ class Compiler:
         return self._purchase(rule)
 
     def _scalar(self, rule: Rule, expr: Any) -> ColumnElement[bool]:
-        return p.scalar(rule.field.kind, expr, rule.operator, rule.value, now=self.scope.now)
+        return p.scalar(rule.field.kind, expr, rule.operator, rule.value, clock=self.scope.clock)
 
     def _profile(self, rule: Rule) -> ColumnElement[bool]:
         column = getattr(Customer, rule.field.column)
@@ -218,7 +230,7 @@ class Compiler:
         return func.round(expr, 2) if self.scope.dialect == "sqlite" else expr
 
     def _metric(self, rule: Rule) -> ColumnElement[bool]:
-        name, now = rule.field.name, self.scope.now
+        name = rule.field.name
         window = self._window(rule.timeframe)
         if window is None:
             self.uses_metrics = True
@@ -233,7 +245,7 @@ class Compiler:
         if name == "average_order_value":
             return p.average(total, count, rule.operator, rule.value, money=self.money)
         if name == "days_since_last_order":
-            return p.days_since(last, rule.operator, rule.value, now=now)
+            return p.days_since(last, rule.operator, rule.value, clock=self.scope.clock)
         expr = {
             "total_spent": total,
             "order_count": count,
@@ -269,7 +281,7 @@ class Compiler:
         return self.windows[timeframe]
 
     def window_start(self, days: int) -> Any:
-        return p.bind(Kind.DATETIME, self.scope.now - timedelta(days=days))
+        return self.scope.clock.moment(timedelta(days=days))
 
     def _transaction_scope(self) -> list[ColumnElement[bool]]:
         s, t = self.scope, Transaction
@@ -277,7 +289,7 @@ class Compiler:
         if s.business_id is not None:
             where.append(t.business_id == s.business_id)
         if s.customer_ids is not None:
-            where.append(t.customer_id.in_(list(s.customer_ids)))
+            where.append(t.customer_id.in_(s.customers()))
         return where
 
     def _purchase(self, rule: Rule) -> ColumnElement[bool]:

@@ -256,6 +256,11 @@ class Catalogue:
             if d.type in CUSTOM_KINDS
         }
 
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        """What parsing and compiling criteria read of the custom fields (a cache key)."""
+        return tuple((key, f.kind, f.options) for key, f in sorted(self.custom.items()))
+
     def get(self, name: str) -> Field | None:
         if name.startswith(CUSTOM_PREFIX):
             return self.custom.get(name[len(CUSTOM_PREFIX) :])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Numeric,
     String,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -48,6 +49,53 @@ def bind(kind: Kind, value: Any) -> ColumnElement[Any]:
     return literal(value, BIND_TYPES[kind])
 
 
+class Clock:
+    """`now` and every moment a rule derives from it, as bind parameters named after how
+    they derive from `now` (30 days back, today, 40 years back). A statement built at one
+    time runs at another with `values(later)` as its parameters: the incremental refresh
+    keeps its compiled statements and passes only the time and the customer ids."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.derived: dict[str, Callable[[datetime], Any]] = {}
+
+    def _param(self, key: str, kind: Kind, derive: Callable[[datetime], Any]) -> Any:
+        self.derived[key] = derive
+        return bindparam(key, derive(self.now), type_=BIND_TYPES[kind])
+
+    def moment(self, back: timedelta = timedelta(0)) -> ColumnElement[Any]:
+        """now - back (a datetime)."""
+        return self._param(
+            f"clock_at_{_name(back // timedelta(microseconds=1))}",
+            Kind.DATETIME,
+            lambda now: now - back,
+        )
+
+    def day(self, back_days: int = 0) -> ColumnElement[Any]:
+        """today - back_days (a date)."""
+        return self._param(
+            f"clock_day_{_name(back_days)}",
+            Kind.DATE,
+            lambda now: now.date() - timedelta(days=back_days),
+        )
+
+    def years_back(self, years: int) -> ColumnElement[Any]:
+        """today moved back `years` years (29 February: the 28th in common years)."""
+        return self._param(
+            f"clock_years_{_name(years)}",
+            Kind.DATE,
+            lambda now: shifted_years(now.date(), years),
+        )
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        """The parameters that move a statement built with this clock to `now`."""
+        return {key: derive(now) for key, derive in self.derived.items()}
+
+
+def _name(n: Any) -> str:
+    return str(n).replace("-", "n").replace(".", "_")
+
+
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
@@ -69,15 +117,15 @@ def like_contains(expr: ColumnElement[Any], needle: str) -> ColumnElement[bool]:
 
 
 def scalar(
-    kind: Kind, expr: ColumnElement[Any], operator: str, value: Any, *, now: datetime
+    kind: Kind, expr: ColumnElement[Any], operator: str, value: Any, *, clock: Clock
 ) -> ColumnElement[bool]:
     """A rule on a single (nullable) value."""
     op, negated = positive(operator)
-    return negate_if(and_(expr.is_not(None), _test(kind, expr, op, value, now)), negated)
+    return negate_if(and_(expr.is_not(None), _test(kind, expr, op, value, clock)), negated)
 
 
 def _test(
-    kind: Kind, expr: ColumnElement[Any], op: str, value: Any, now: datetime
+    kind: Kind, expr: ColumnElement[Any], op: str, value: Any, clock: Clock
 ) -> ColumnElement[bool]:
     if op == "is_set":
         return expr != "" if kind == Kind.STRING else true()
@@ -90,11 +138,8 @@ def _test(
         return expr.in_([bind(kind, v) for v in value])
     if op == "within_last_days":
         if kind == Kind.DATE:
-            today = now.date()
-            return and_(
-                expr >= bind(kind, today - timedelta(days=value)), expr <= bind(kind, today)
-            )
-        return and_(expr >= bind(kind, now - timedelta(days=value)), expr <= bind(kind, now))
+            return and_(expr >= clock.day(value), expr <= clock.day(0))
+        return and_(expr >= clock.moment(timedelta(days=value)), expr <= clock.moment())
     if kind == Kind.DATETIME:
         return _moment(expr, op, value)
     return ordered(expr, op, value, lambda v: bind(kind, v))
@@ -156,21 +201,16 @@ def shifted_years(day: date, years: int) -> date:
         return day.replace(year=year, day=28)
 
 
-def age(
-    dob: ColumnElement[Any], operator: str, value: Any, *, now: datetime
-) -> ColumnElement[bool]:
+def age(dob: ColumnElement[Any], operator: str, value: Any, *, clock: Clock) -> ColumnElement[bool]:
     """Age in whole years as date_of_birth ranges: age >= N <=> dob <= today - N years."""
-    today = now.date()
-    return _whole_units(dob, operator, value, lambda n: bind(Kind.DATE, shifted_years(today, n)))
+    return _whole_units(dob, operator, value, clock.years_back)
 
 
 def days_since(
-    last: ColumnElement[Any], operator: str, value: Any, *, now: datetime
+    last: ColumnElement[Any], operator: str, value: Any, *, clock: Clock
 ) -> ColumnElement[bool]:
     """Whole days since `last` (floored) as ranges of `last`: days >= N <=> last <= now - N."""
-    return _whole_units(
-        last, operator, value, lambda n: bind(Kind.DATETIME, now - timedelta(days=n))
-    )
+    return _whole_units(last, operator, value, lambda n: clock.moment(timedelta(days=n)))
 
 
 def _whole_units(
