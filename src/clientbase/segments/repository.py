@@ -259,6 +259,12 @@ class SegmentRepository(TenantRepository[Segment]):
         return list(await self.session.execute(stmt.order_by(H.id.desc()).limit(limit)))
 
     # -- set-based recalculation -----------------------------------------------------
+    # A segment's memberships are read by segment_id alone: the segment was read and locked
+    # through the organization's scope, all its memberships are the organization's, and the
+    # primary key (segment_id, customer_id) is the index to read them by. With
+    # organization_id as well, a planner on statistics older than the memberships ANDed the
+    # whole organization's (organization_id, customer_id) index into every read (86 of 98 ms
+    # of one anti-join at 100,000 customers).
     async def materialise(self, target: Select[Any]) -> Table:
         """The target's customer ids in a temporary table of this run (dropped by
         `drop_target`; a failed run's rollback takes it with it): the target query runs
@@ -283,11 +289,7 @@ class SegmentRepository(TenantRepository[Segment]):
     ) -> int:
         """History rows for the target customers not yet members (one statement)."""
         entering = select(target.c.customer_id).where(
-            ~exists().where(
-                M.organization_id == self.organization_id,
-                M.segment_id == segment_id,
-                M.customer_id == target.c.customer_id,
-            )
+            ~exists().where(M.segment_id == segment_id, M.customer_id == target.c.customer_id)
         )
         return await self._history_from(segment_id, entering, "entered", at, reason)
 
@@ -297,9 +299,7 @@ class SegmentRepository(TenantRepository[Segment]):
         """History rows for the members no longer in the target (an anti-join with the
         materialised target: the target query does not run again)."""
         leaving = select(M.customer_id).where(
-            M.organization_id == self.organization_id,
-            M.segment_id == segment_id,
-            ~exists().where(target.c.customer_id == M.customer_id),
+            M.segment_id == segment_id, ~exists().where(target.c.customer_id == M.customer_id)
         )
         return await self._history_from(segment_id, leaving, "left", at, reason)
 
@@ -352,11 +352,10 @@ class SegmentRepository(TenantRepository[Segment]):
         """PostgreSQL joins the run's history rows once (DELETE ... USING); its semi-join
         plan walked the whole batch per member when both tables were freshly written."""
         batch = self._batch(segment_id, at, "left")
-        scope = (M.organization_id == self.organization_id, M.segment_id == segment_id)
         if self.dialect == "postgresql":
             rows = batch.subquery("leavers")
-            return delete(M).where(*scope, M.customer_id == rows.c.customer_id)
-        return delete(M).where(*scope, M.customer_id.in_(batch))
+            return delete(M).where(M.segment_id == segment_id, M.customer_id == rows.c.customer_id)
+        return delete(M).where(M.segment_id == segment_id, M.customer_id.in_(batch))
 
     def event_rows(self, segment: Segment, at: datetime, action: str) -> Select[Any]:
         """aggregate_id, payload, sort_key of the events for one run's changes."""
