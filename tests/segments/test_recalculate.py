@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import delete, event, func, select, text, update
 
 from clientbase.core.errors import NotFound
 from clientbase.customers import service as customers
@@ -519,3 +519,40 @@ async def test_incremental_refresh_follows_the_clock_and_the_criteria(session, o
         if_match="*",
     )
     assert await member_of(now) == {"spent", "shoes"}
+
+
+async def test_a_refresh_for_thousands_of_customers_fits_the_driver(session, org):
+    """A bulk ingest queues a refresh for up to 10,000 customers; each statement must stay
+    within the drivers' bind-parameter limits (asyncpg and SQLite: 32,767) however many
+    segments, windows and purchase rules repeat the ids."""
+    actor = org.actor()
+    buyer = await create_customer(session, org)
+    criteria = {
+        "operator": "OR",
+        "rules": [
+            {"field": "total_spent", "operator": "greater_than", "value": 1, "timeframe": w}
+            for w in ("last_30_days", "last_90_days", "last_365_days")
+        ]
+        + [{"field": "purchased_category", "operator": "contains", "value": "shoes"}],
+    }
+    for n in range(recalc.SEGMENTS_PER_QUERY + 3):
+        await service.create_segment(
+            session, actor, SegmentCreate(name=f"Buyers {n}", criteria=criteria)
+        )
+    await transactions.record_transaction(
+        session,
+        actor,
+        TransactionCreate(
+            external_id="big-refresh",
+            customer_id=buyer.id,
+            amount=Decimal("5.00"),
+            occurred_at=datetime.now(UTC),
+        ),
+    )
+    # The purchase moved the buyer in at once; forget that so the big refresh must do it.
+    await session.execute(
+        delete(SegmentMembership).where(SegmentMembership.customer_id == buyer.id)
+    )
+    ids = [buyer.id, *(uuid.uuid4() for _ in range(9_999))]
+    result = await memberships.refresh_for_customers(session, actor, ids)
+    assert result["entered"] == recalc.SEGMENTS_PER_QUERY + 3

@@ -43,6 +43,7 @@ from clientbase.segments.schemas import Group, parse_criteria
 from clientbase.tenancy import service as tenancy
 
 SEGMENTS_PER_QUERY = 20
+REFRESH_CHUNK = 100
 
 
 async def catalogue(session: AsyncSession, actor: Actor) -> Catalogue:
@@ -286,17 +287,43 @@ async def refresh_for_customers(
     """Re-evaluate every dynamic segment for these customers only (after a profile edit,
     a transaction, a merge) and apply the difference; returns what changed.
 
+    A bulk change's job passes up to 10,000 customers: they go REFRESH_CHUNK at a time,
+    since every branch of a batch repeats the ids (SQLite allows 32,766 bound values in
+    a statement: 20 segments, each naming the ids a few times, at 10,000 ids were far over)."""
+    ids = sorted(set(customer_ids))
+    now = now or utcnow()
+    entered = left = 0
+    segments: set[str] = set()
+    customers: set[str] = set()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        done = await _refresh_chunk(session, actor, ids[start : start + REFRESH_CHUNK], now)
+        entered, left = entered + done["entered"], left + done["left"]
+        segments.update(done["segments"])
+        customers.update(done["customers"])
+    if not ids:
+        return {"entered": 0, "left": 0, "segments": [], "customers": []}
+    return {
+        "entered": entered,
+        "left": left,
+        "segments": sorted(segments),
+        "customers": sorted(customers),
+    }
+
+
+async def _refresh_chunk(
+    session: AsyncSession, actor: Actor, ids: list[uuid.UUID], now: datetime
+) -> dict[str, Any]:
+    """refresh_for_customers for at most REFRESH_CHUNK customers.
+
     Building a segment's query costs far more than running it for a few customers (about
     1 ms of Python each, against a few index probes), so each segment's query is built once
     per process (per criteria, custom fields and business scope) and the UNION ALL of a
     batch once per set of segments; a run passes the time and the ids as parameters."""
-    ids = sorted(set(customer_ids))
     repo = SegmentRepository(session, actor.organization_id)
     segments = await repo.dynamic_rules() if ids else []
     if not segments:
-        return {"entered": 0, "left": 0, "segments": []}
+        return {"entered": 0, "left": 0, "segments": [], "customers": []}
     await session.flush()
-    now = now or utcnow()
     fields = await catalogue(session, actor)
     businesses = len(await tenancy.organization_business_ids(session, actor.organization_id))
     desired: set[tuple[uuid.UUID, uuid.UUID]] = set()
