@@ -241,16 +241,15 @@ def _timing(phases: dict[str, float], name: str, fn: Any) -> Any:
 async def measure_analytics(t: TxTarget) -> dict[str, Any]:
     """`clientbase recalculate analytics` in-process, each step of it timed: metrics,
     activity, purchase days read, BG/NBD + Gamma-Gamma fit, predictions, score writes, RFM.
-    Scores an earlier run stored today are first made yesterday's (and the table vacuumed,
-    as overnight), so every buyer's scores are rewritten as in a nightly run, never the
-    no-change case of a second run on one day."""
+    Scores an earlier run stored today are first made yesterday's, so every buyer's scores
+    are rewritten as in a nightly run, never the no-change case of a second run on one day
+    (no VACUUM: a heap-only update prunes the page's earlier versions itself)."""
     conn = await asyncpg.connect(t.url)
     try:
         await conn.execute(
             "UPDATE customer_metrics SET analytics_as_of = analytics_as_of - interval '1 day'"
             " WHERE analytics_as_of >= current_date"
         )
-        await conn.execute("VACUUM customer_metrics")
     finally:
         await conn.close()
     db = Database(t.url)
