@@ -34,7 +34,6 @@ from clientbase.transactions.models import (
     COUNTED_STATUS,
     ActivityEvent,
     Transaction,
-    TransactionItem,
 )
 
 
@@ -51,18 +50,12 @@ async def purchases(
     business_id: uuid.UUID | None,
     *,
     until: datetime | None = None,
-    customer_id: uuid.UUID | None = None,
 ) -> AsyncIterator[tuple[uuid.UUID, datetime, Decimal]]:
     stmt = select(Transaction.customer_id, Transaction.occurred_at, Transaction.amount).where(
         *_completed(organization_id, business_id)
     )
     if until is not None:
         stmt = stmt.where(Transaction.occurred_at <= until)
-    if customer_id is not None:  # one customer's history: a plain query, no server cursor
-        stmt = stmt.where(Transaction.customer_id == customer_id)
-        for row in await session.execute(stmt):
-            yield row[0], row[1], row[2]
-        return
     result = await session.stream(stmt.execution_options(yield_per=20_000))
     async for row in result:
         yield row[0], row[1], row[2]
@@ -289,26 +282,3 @@ async def latest_fit(
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def customer_items(
-    session: AsyncSession, organization_id: uuid.UUID, customer_id: uuid.UUID, until: datetime
-) -> list[Any]:
-    stmt = (
-        select(
-            TransactionItem.sku,
-            TransactionItem.name,
-            TransactionItem.category,
-            TransactionItem.brand,
-            TransactionItem.quantity,
-            TransactionItem.unit_price,
-        )
-        .join(Transaction, Transaction.id == TransactionItem.transaction_id)
-        .where(
-            *_completed(organization_id, None),
-            Transaction.customer_id == customer_id,
-            Transaction.occurred_at <= until,
-            TransactionItem.organization_id == organization_id,
-        )
-    )
-    return list(await session.execute(stmt))
