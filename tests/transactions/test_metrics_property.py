@@ -44,6 +44,18 @@ def expected(history):
     return out
 
 
+def assert_as_expected(stored, ids, history):
+    truth = expected(history)
+    for who, customer_id in enumerate(ids):
+        m = stored.get(customer_id)
+        got = (
+            (m.total_spent, m.order_count, m.first_order_at, m.last_order_at)
+            if m
+            else (Decimal(0), 0, None, None)
+        )
+        assert got == truth.get(who, (Decimal(0), 0, None, None))
+
+
 @pytest.fixture
 async def world(session, settings_):
     org = await make_org(session, settings_, "Metrics Property")
@@ -90,15 +102,7 @@ async def test_incremental_equals_full_and_independent(session, world, plan):
         assert await metrics.recompute_organization(session, org.id) == 0
         full = await metrics.for_customers(session, actor, ids)
         assert {i: metrics.read_fields(m) for i, m in full.items()} == snapshot
-        truth = expected(history)
-        for who, customer_id in enumerate(ids):
-            m = full.get(customer_id)
-            got = (
-                (m.total_spent, m.order_count, m.first_order_at, m.last_order_at)
-                if m
-                else (Decimal(0), 0, None, None)
-            )
-            assert got == truth.get(who, (Decimal(0), 0, None, None))
+        assert_as_expected(full, ids, history)
     finally:
         await savepoint.rollback()
 
@@ -138,14 +142,6 @@ async def test_bulk_batches_add_up_to_the_full_recompute(session, world, batches
                 history.append((who, cents, day, final))
         assert await metrics.recompute_organization(session, org.id) == 0
         full = await metrics.for_customers(session, actor, ids)
-        truth = expected(history)
-        for who, customer_id in enumerate(ids):
-            m = full.get(customer_id)
-            got = (
-                (m.total_spent, m.order_count, m.first_order_at, m.last_order_at)
-                if m
-                else (Decimal(0), 0, None, None)
-            )
-            assert got == truth.get(who, (Decimal(0), 0, None, None))
+        assert_as_expected(full, ids, history)
     finally:
         await savepoint.rollback()
