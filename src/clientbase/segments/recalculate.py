@@ -353,6 +353,7 @@ async def _refresh_chunk(
             params.update(clock.values(now))
         if not analytical:
             await repo.analytical()
+            await repo.probes()
             analytical = True
         rows = await session.execute(query, params)
         desired |= {(row[1], row[0]) for row in rows}

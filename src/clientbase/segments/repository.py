@@ -102,6 +102,16 @@ class SegmentRepository(TenantRepository[Segment]):
             await self.session.execute(text("SET LOCAL jit = off"))
             await self.session.execute(text("SET LOCAL work_mem = '128MB'"))
 
+    async def probes(self) -> None:
+        """For this transaction, on PostgreSQL: the incremental refresh's statements are a
+        few index probes per segment for a few customers. A parallel plan spent ~6 ms of a
+        batch's 9 starting its workers, and planning each batch again another ~5 ms; with
+        neither, one customer against 107 segments at 1,000,000 customers went from a
+        median of 54 ms to 24 ms (p95 57 -> 29 ms)."""
+        if self.dialect == "postgresql":
+            await self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+
     async def lock(self, segment_id: uuid.UUID) -> Segment | None:
         """The segment, locked for this transaction (one recalculation at a time)."""
         stmt = (
