@@ -44,6 +44,22 @@ async def events_of(session, org, event_type):
     return list((await session.execute(stmt)).scalars())
 
 
+async def buy_shoes(session, actor, customer_id, at):
+    """A completed 150.00 purchase of one pair of shoes."""
+    return await transactions.record_transaction(
+        session,
+        actor,
+        TransactionCreate(
+            external_id=f"o-{uuid.uuid4().hex[:6]}",
+            customer_id=customer_id,
+            amount=Decimal("150.00"),
+            occurred_at=at,
+            status="completed",
+            items=[{"sku": "SH1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
+        ),
+    )
+
+
 async def history_count(session, segment_id):
     stmt = select(func.count()).where(SegmentMembershipHistory.segment_id == segment_id)
     return (await session.execute(stmt)).scalar_one()
@@ -182,18 +198,7 @@ async def test_incremental_refresh_matches_full(session, org):
     )
     await session.commit()
     assert (await recalculate_segment(session, actor, segment.id))["member_count"] == 0
-    recorded = await transactions.record_transaction(
-        session,
-        actor,
-        TransactionCreate(
-            external_id=f"o-{uuid.uuid4().hex[:6]}",
-            customer_id=a.id,
-            amount=Decimal("150.00"),
-            occurred_at=datetime.now(UTC),
-            status="completed",
-            items=[{"sku": "SH1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
-        ),
-    )
+    recorded = await buy_shoes(session, actor, a.id, datetime.now(UTC))
     await session.commit()  # the purchase itself moved the customer in
     assigned = await events_of(session, org, "segment.assigned")
     assert [(e.aggregate_id, e.payload["reason"]) for e in assigned] == [(a.id, "refresh")]
@@ -458,18 +463,7 @@ async def test_incremental_refresh_follows_the_clock_and_the_criteria(session, o
         last_contact_at=now - timedelta(days=3),
         date_of_birth=birthday.replace(year=birthday.year - 30),
     )
-    await transactions.record_transaction(
-        session,
-        actor,
-        TransactionCreate(
-            external_id=f"o-{uuid.uuid4().hex[:6]}",
-            customer_id=person.id,
-            amount=Decimal("150.00"),
-            occurred_at=now - timedelta(days=20),
-            status="completed",
-            items=[{"sku": "S1", "category": "shoes", "quantity": 1, "unit_price": "150.00"}],
-        ),
-    )
+    await buy_shoes(session, actor, person.id, now - timedelta(days=20))
     rules = {
         "contacted": {"field": "last_contact_at", "operator": "within_last_days", "value": 7},
         "thirty": {"field": "age", "operator": "greater_or_equal", "value": 30},
@@ -539,16 +533,7 @@ async def test_a_refresh_for_thousands_of_customers_fits_the_driver(session, org
         await service.create_segment(
             session, actor, SegmentCreate(name=f"Buyers {n}", criteria=criteria)
         )
-    await transactions.record_transaction(
-        session,
-        actor,
-        TransactionCreate(
-            external_id="big-refresh",
-            customer_id=buyer.id,
-            amount=Decimal("5.00"),
-            occurred_at=datetime.now(UTC),
-        ),
-    )
+    await buy_shoes(session, actor, buyer.id, datetime.now(UTC))
     # The purchase moved the buyer in at once; forget that so the big refresh must do it.
     await session.execute(
         delete(SegmentMembership).where(SegmentMembership.customer_id == buyer.id)
