@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from bench import database, explain, machine, report, scenarios
 from bench.client import Stats, measure
-from bench.server import Server, app_env
+from bench.server import CLIENTBASE, Server, app_env
 from clientbase.search.text import normalize
 
 DEFAULT_POSTGRES = os.environ.get(
@@ -104,7 +104,7 @@ async def measure_app(
     env = app_env(t.url, secret_key)
     token, api_key, _ = credentials
     headers = {"Authorization": f"Bearer {token}"}
-    server = Server("clientbase.cli.serve_app:app", workers=args.workers, env=env, name="app")
+    server = Server(CLIENTBASE, workers=args.workers, env=env, name="app")
     server.start()
     try:
         deep, depth = scenarios.deep_cursor_path(server.url, headers)

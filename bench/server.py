@@ -1,5 +1,6 @@
-"""Servers under test as subprocesses (uvicorn, N workers, no access log), their worker
-processes' memory, and a clean stop of exactly the process group started here."""
+"""Servers under test as subprocesses (N workers, no access log), their worker processes'
+memory, and a clean stop of exactly the process group started here. Clientbase runs as an
+operator starts it (`clientbase serve`); other apps under plain uvicorn."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+CLIENTBASE = "clientbase"
 
 
 def app_env(database_url: str, secret_key: str) -> dict[str, str]:
@@ -44,10 +46,13 @@ class Server:
 
     def start(self, ready_path: str = "/healthz", timeout: float = 90.0) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        command = [
-            sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(self.workers), "--no-access-log",
-            "--log-level", "warning",
+        if self.app == CLIENTBASE:
+            command = [str(Path(sys.executable).parent / "clientbase"), "serve"]
+        else:
+            command = [sys.executable, "-m", "uvicorn", self.app]
+        command += [
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+            "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and args

@@ -39,7 +39,7 @@ import clientbase.db.registry  # noqa: F401 - models and commit hooks
 from bench import database, machine
 from bench.client import measure
 from bench.database import DATA, Target, drop, loaded_customers, recreate
-from bench.server import Server, app_env
+from bench.server import CLIENTBASE, Server, app_env
 from clientbase.analytics import recalculate as recalculation
 from clientbase.analytics import repository as analytics_repository
 from clientbase.auth.actor import Actor
@@ -361,7 +361,7 @@ async def measure_incremental(t: TxTarget, rounds: int = 3) -> dict[str, Any]:
 
 def _server(t: TxTarget, secret_key: str, workers: int) -> Server:
     env = app_env(t.url, secret_key)
-    return Server("clientbase.cli.serve_app:app", workers=workers, env=env, name="txapp")
+    return Server(CLIENTBASE, workers=workers, env=env, name="txapp")
 
 
 async def measure_endpoint(t: TxTarget, args: argparse.Namespace) -> dict[str, Any]:

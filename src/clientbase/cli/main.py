@@ -60,12 +60,13 @@ def create_admin(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes")] = 1,
+    workers: Annotated[int, typer.Option(help="Server processes", min=1)] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
 ) -> None:
     """Migrate (unless CLIENTBASE_AUTO_MIGRATE=false), bootstrap an empty database, serve."""
-    import uvicorn
-
     from clientbase.cli.bootstrap import prepare_database
+    from clientbase.cli.server import serve as run_server
 
     settings = get_settings()
     generated = asyncio.run(prepare_database(_database(), settings))
@@ -74,14 +75,19 @@ def serve(
             f"Created organization 'Default' and admin {generated[0]} "
             f"with password: {generated[1]}  (shown once; change it after signing in)"
         )
-    uvicorn.run(
-        "clientbase.cli.serve_app:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    try:
+        status = run_server(
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            access_log=access_log,
+            log_level=log_level,
+        )
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from exc
+    raise typer.Exit(status)
 
 
 @audit_app.command("verify")
