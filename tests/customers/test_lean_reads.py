@@ -62,7 +62,13 @@ async def variety(client, session, org) -> dict[str, uuid.UUID]:
                 {"first_name": "Bob", "phone": "+77017654321", "position": "CFO"},
             ],
             addresses=[
-                {"type": "home", "country": "KZ", "city": "Almaty", "latitude": "43.238949"},
+                {
+                    "type": "home",
+                    "country": "KZ",
+                    "city": "Almaty",
+                    "latitude": "43.238949",
+                    "longitude": "76.9",
+                },
                 {"type": "billing", "country": "KZ", "street": "Abay 1", "is_primary": True},
             ],
             business_ids=[shop["id"]],

@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from clientbase.auth.actor import Actor
 from clientbase.core.masking import mask_date, mask_national_id
 from clientbase.customers.models import Address, Contact, Customer
-from clientbase.customers.read_repository import METRICS_PREFIX
+from clientbase.customers.read_repository import METRICS_PREFIX, CustomerDetailRows
 from clientbase.customers.related_schemas import AddressRead, ContactRead
 from clientbase.customers.schemas import CustomerDetail, CustomerRead
 from clientbase.metrics.models import CustomerMetrics
@@ -46,17 +46,11 @@ def present_customer_row(row: Row[Any], actor: Actor) -> CustomerRead:
     return _masked(CustomerRead.model_validate(_row_values(row)), actor)
 
 
-def present_detail_row(
-    row: Row[Any],
-    actor: Actor,
-    contacts: list[Row[Any]],
-    addresses: list[Row[Any]],
-    business_ids: list[Any],
-) -> CustomerDetail:
-    values = _row_values(row)
-    values["contacts"] = [c._mapping for c in contacts]
-    values["addresses"] = [a._mapping for a in addresses]
-    values["business_ids"] = business_ids
+def present_detail_row(detail: CustomerDetailRows, actor: Actor) -> CustomerDetail:
+    values = _row_values(detail.customer)
+    values["contacts"] = detail.contacts
+    values["addresses"] = detail.addresses
+    values["business_ids"] = detail.business_ids
     return _masked(CustomerDetail.model_validate(values), actor)  # type: ignore[no-any-return]
 
 

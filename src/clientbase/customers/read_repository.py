@@ -5,22 +5,26 @@ the session's connection and return plain rows. Each ORM statement costs ~0.5 ms
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientbase.auth.actor import Actor
 from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.repository import visibility_conditions
+from clientbase.db.json_rows import JsonRows
 from clientbase.db.repository import TenantRepository
 from clientbase.metrics.models import CustomerMetrics
+from clientbase.tenancy.models import Membership
 
 _customers = Customer.__table__
 _metrics = CustomerMetrics.__table__
 _contacts = Contact.__table__
 _addresses = Address.__table__
+_memberships = Membership.__table__
 
 # What a customer response carries from customer_metrics, labelled so the names never meet
 # the customer's own columns (both tables have updated_at).
@@ -74,22 +78,45 @@ def _customer_statement(include_deleted: bool, assigned_only: bool, has_user: bo
     )
 
 
-_CONTACTS = (
-    select(_contacts)
-    .where(
-        _contacts.c.organization_id == bindparam("organization_id"),
-        _contacts.c.customer_id == bindparam("customer_id"),
+def _children(table: Table) -> JsonRows:
+    return JsonRows([column for column in table.c if column.name != "organization_id"])
+
+
+_CONTACT_ROWS = _children(_contacts)
+_ADDRESS_ROWS = _children(_addresses)
+_MEMBERSHIP_ROWS = JsonRows([_memberships.c.business_id, _memberships.c.joined_at])
+
+
+def _of_customer(table: Table) -> tuple[ColumnElement[bool], ...]:
+    return (
+        table.c.organization_id == _customers.c.organization_id,
+        table.c.customer_id == _customers.c.id,
     )
-    .order_by(_contacts.c.is_primary.desc(), _contacts.c.created_at, _contacts.c.id)
-)
-_ADDRESSES = (
-    select(_addresses)
-    .where(
-        _addresses.c.organization_id == bindparam("organization_id"),
-        _addresses.c.customer_id == bindparam("customer_id"),
+
+
+@cache
+def _detail_statement(
+    dialect: str, include_deleted: bool, assigned_only: bool, has_user: bool
+) -> Select[Any]:
+    """The customer statement plus its contacts, addresses and memberships as JSON columns:
+    the whole profile in one round trip."""
+    return _customer_statement(include_deleted, assigned_only, has_user).add_columns(
+        _CONTACT_ROWS.rows_of(dialect, *_of_customer(_contacts)).label("contacts_json"),
+        _ADDRESS_ROWS.rows_of(dialect, *_of_customer(_addresses)).label("addresses_json"),
+        _MEMBERSHIP_ROWS.rows_of(dialect, *_of_customer(_memberships)).label("memberships_json"),
     )
-    .order_by(_addresses.c.type, _addresses.c.is_primary.desc(), _addresses.c.created_at)
-)
+
+
+@dataclass(frozen=True)
+class CustomerDetailRows:
+    """A profile as GET answers it: the customer row with metrics, its contacts and
+    addresses (as mappings, in the order the related endpoints list them) and business ids
+    in the order the customer joined them."""
+
+    customer: Row[Any]
+    contacts: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    business_ids: list[uuid.UUID]
 
 
 class CustomerReadRepository(TenantRepository[Customer]):
@@ -115,10 +142,25 @@ class CustomerReadRepository(TenantRepository[Customer]):
         rows = await self._rows(stmt, **params)
         return rows[0] if rows else None
 
-    async def contacts(self, customer_id: uuid.UUID) -> list[Row[Any]]:
-        """In ContactRepository.for_customer's order."""
-        return await self._rows(_CONTACTS, customer_id=customer_id)
-
-    async def addresses(self, customer_id: uuid.UUID) -> list[Row[Any]]:
-        """In AddressRepository.for_customer's order."""
-        return await self._rows(_ADDRESSES, customer_id=customer_id)
+    async def detail(
+        self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool
+    ) -> CustomerDetailRows | None:
+        assigned_only = actor.sees_assigned_only
+        has_user = actor.user_id is not None
+        stmt = _detail_statement(
+            self.session.get_bind().dialect.name, include_deleted, assigned_only, has_user
+        )
+        params: dict[str, Any] = {"customer_id": customer_id}
+        if assigned_only and has_user:
+            params["user_id"] = actor.user_id
+        rows = await self._rows(stmt, **params)
+        if not rows:
+            return None
+        row = rows[0]
+        contacts = _CONTACT_ROWS.decode(row.contacts_json)
+        contacts.sort(key=lambda c: (not c["is_primary"], c["created_at"], c["id"]))
+        addresses = _ADDRESS_ROWS.decode(row.addresses_json)
+        addresses.sort(key=lambda a: (a["type"], not a["is_primary"], a["created_at"]))
+        memberships = _MEMBERSHIP_ROWS.decode(row.memberships_json)
+        memberships.sort(key=lambda m: m["joined_at"])
+        return CustomerDetailRows(row, contacts, addresses, [m["business_id"] for m in memberships])

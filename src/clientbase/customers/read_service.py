@@ -1,32 +1,26 @@
 """The customer profile as GET answers it, on the lean read path: the customer with its
-metrics in one statement, then contacts, addresses and memberships, all plain rows."""
+metrics, contacts, addresses and memberships in one statement, as plain values."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import Permission
 from clientbase.core.errors import NotFound
-from clientbase.customers.read_repository import CustomerReadRepository
-from clientbase.tenancy import service as tenancy
+from clientbase.customers.read_repository import CustomerDetailRows, CustomerReadRepository
 
 
-async def customer_detail_rows(
+async def customer_detail(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool = False
-) -> tuple[Row[Any], list[Row[Any]], list[Row[Any]], list[uuid.UUID]]:
-    """(customer with metrics, contacts, addresses, business ids) for presenters.present_detail;
-    the same visibility and order as service.get_customer_detail."""
+) -> CustomerDetailRows:
+    """For presenters.present_detail_row; the same visibility and order as
+    service.get_customer_detail, in one statement."""
     actor.require(Permission.CUSTOMERS_READ)
     repo = CustomerReadRepository(session, actor.organization_id)
-    customer = await repo.visible_with_metrics(actor, customer_id, include_deleted=include_deleted)
-    if customer is None:
+    detail = await repo.detail(actor, customer_id, include_deleted=include_deleted)
+    if detail is None:
         raise NotFound("Customer not found.")
-    contacts = await repo.contacts(customer.id)
-    addresses = await repo.addresses(customer.id)
-    business_ids = await tenancy.customer_business_ids(session, actor, customer.id)
-    return customer, contacts, addresses, business_ids
+    return detail

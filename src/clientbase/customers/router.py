@@ -168,10 +168,10 @@ async def get_customer(
     response: Response,
     include_deleted: bool = False,
 ) -> CustomerDetail:
-    customer, contacts, addresses, business_ids = await read_service.customer_detail_rows(
+    rows = await read_service.customer_detail(
         session, actor, customer_id, include_deleted=include_deleted
     )
-    detail = present_detail_row(customer, actor, contacts, addresses, business_ids)
+    detail = present_detail_row(rows, actor)
     response.headers["ETag"] = etag(detail.version)
     return detail
 
