@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +22,14 @@ from clientbase.analytics.recalculate import end_of
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import Permission
 from clientbase.core.errors import NotFound, ValidationFailed
-from clientbase.customers.read_repository import CustomerReadRepository
 from clientbase.db.base import utcnow
 from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
 from clientbase.tenancy import service as tenancy
 
 CENT = Decimal("0.01")
+# An item as _top and _price_range read it: (sku, name, category, brand, quantity, price).
+_ITEM_FIELDS = itemgetter("sku", "name", "category", "brand", "quantity", "unit_price")
 
 
 async def start_recalculation(
@@ -72,17 +74,16 @@ async def customer_analytics(
     """Everything S5 lists for one customer, recomputed from transactions up to `as_of`
     (today by default) and scored with the default business's latest fitted model."""
     actor.require(Permission.CUSTOMERS_READ)
-    reader = CustomerReadRepository(session, actor.organization_id)
-    customer = await reader.visible_with_metrics(actor, customer_id, include_deleted=True)
-    if customer is None:
-        raise NotFound("Customer not found.")
     day = as_of or utcnow().date()
-    rows = await customer_repository.purchases_with_items(
-        session, actor.organization_id, customer_id, end_of(day)
+    inputs = await customer_repository.analytics_inputs(session, actor, customer_id, end_of(day))
+    if inputs is None:
+        raise NotFound("Customer not found.")
+    customer, fit = inputs.customer, inputs.fit_body
+    purchases = inputs.purchases
+    records = list(
+        {p["id"]: (customer_id, p["occurred_at"], p["amount"]) for p in purchases}.values()
     )
-    records = list({row.id: (customer_id, row.occurred_at, row.amount) for row in rows}.values())
-    items = [row[3:] for row in rows if row.sku is not None]
-    fit = await customer_repository.latest_fit_body(session, actor.organization_id)
+    items = [_ITEM_FIELDS(p) for p in purchases if p["sku"] is not None]
     analytics = {
         "customer_id": str(customer_id),
         "as_of": day.isoformat(),

@@ -5,6 +5,7 @@ the session's connection and return plain rows. Each ORM statement costs ~0.5 ms
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -61,21 +62,34 @@ def with_metrics(stmt: Select[Any], *extra: Any) -> Select[Any]:
     )
 
 
+# Columns a caller adds to the customer statement, built once per dialect (the key of the
+# statement cache, so a module-level function, never a lambda made per call).
+ExtraColumns = Callable[[str], tuple[ColumnElement[Any], ...]]
+
+
 @cache
-def _customer_statement(include_deleted: bool, assigned_only: bool, has_user: bool) -> Select[Any]:
-    """One statement per visibility variant, built once: the customer and its metrics.
-    Without a user (an API key) `assigned_to == None` must stay IS NULL, as in `visible`."""
+def _customer_statement(
+    include_deleted: bool,
+    assigned_only: bool,
+    has_user: bool,
+    dialect: str = "",
+    extra: ExtraColumns | None = None,
+) -> Select[Any]:
+    """One statement per visibility variant, built once: the customer and its metrics (and
+    `extra(dialect)`). Without a user (an API key) `assigned_to == None` must stay IS NULL,
+    as in `visible`."""
     user_id = bindparam("user_id", type_=_customers.c.id.type) if has_user else None
     visible = visibility_conditions(
         include_deleted=include_deleted, assigned_only=assigned_only, user_id=user_id
     )
-    return with_metrics(
+    stmt = with_metrics(
         select(_customers.c.id).where(
             _customers.c.organization_id == bindparam("organization_id"),
             _customers.c.id == bindparam("customer_id"),
             *visible,
         )
     )
+    return stmt.add_columns(*extra(dialect)) if extra is not None else stmt
 
 
 def _children(table: Table) -> JsonRows:
@@ -94,13 +108,9 @@ def _of_customer(table: Table) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-@cache
-def _detail_statement(
-    dialect: str, include_deleted: bool, assigned_only: bool, has_user: bool
-) -> Select[Any]:
-    """The customer statement plus its contacts, addresses and memberships as JSON columns:
-    the whole profile in one round trip."""
-    return _customer_statement(include_deleted, assigned_only, has_user).add_columns(
+def _detail_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """Contacts, addresses and memberships as JSON columns: a profile in one round trip."""
+    return (
         _CONTACT_ROWS.rows_of(dialect, *_of_customer(_contacts)).label("contacts_json"),
         _ADDRESS_ROWS.rows_of(dialect, *_of_customer(_addresses)).label("addresses_json"),
         _MEMBERSHIP_ROWS.rows_of(dialect, *_of_customer(_memberships)).label("memberships_json"),
@@ -131,12 +141,21 @@ class CustomerReadRepository(TenantRepository[Customer]):
         return list((await self._connection.execute(stmt, params)).all())
 
     async def visible_with_metrics(
-        self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool
+        self,
+        actor: Actor,
+        customer_id: uuid.UUID,
+        *,
+        include_deleted: bool,
+        extra: ExtraColumns | None = None,
+        **params: Any,
     ) -> Row[Any] | None:
+        """The customer and its metrics if `actor` sees it, plus `extra` columns (whose
+        bound parameters come in `params`)."""
         assigned_only = actor.sees_assigned_only
         has_user = actor.user_id is not None
-        stmt = _customer_statement(include_deleted, assigned_only, has_user)
-        params: dict[str, Any] = {"customer_id": customer_id}
+        dialect = self.session.get_bind().dialect.name if extra is not None else ""
+        stmt = _customer_statement(include_deleted, assigned_only, has_user, dialect, extra)
+        params["customer_id"] = customer_id
         if assigned_only and has_user:
             params["user_id"] = actor.user_id
         rows = await self._rows(stmt, **params)
@@ -145,18 +164,11 @@ class CustomerReadRepository(TenantRepository[Customer]):
     async def detail(
         self, actor: Actor, customer_id: uuid.UUID, *, include_deleted: bool
     ) -> CustomerDetailRows | None:
-        assigned_only = actor.sees_assigned_only
-        has_user = actor.user_id is not None
-        stmt = _detail_statement(
-            self.session.get_bind().dialect.name, include_deleted, assigned_only, has_user
+        row = await self.visible_with_metrics(
+            actor, customer_id, include_deleted=include_deleted, extra=_detail_columns
         )
-        params: dict[str, Any] = {"customer_id": customer_id}
-        if assigned_only and has_user:
-            params["user_id"] = actor.user_id
-        rows = await self._rows(stmt, **params)
-        if not rows:
+        if row is None:
             return None
-        row = rows[0]
         contacts = _CONTACT_ROWS.decode(row.contacts_json)
         contacts.sort(key=lambda c: (not c["is_primary"], c["created_at"], c["id"]))
         addresses = _ADDRESS_ROWS.decode(row.addresses_json)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Numeric, Text, cast, func, select
+from sqlalchemy import Column, ColumnElement, FromClause, Numeric, Text, cast, func, select
 
 Decoder = Callable[[Any], Any]
 
@@ -54,20 +54,25 @@ def _decoder(column: Column[Any]) -> Decoder | None:
 
 
 class JsonRows:
-    """`columns` of one table, aggregated per parent by `rows_of` and read back by `decode`."""
+    """`columns` aggregated per parent by `rows_of` and read back by `decode` as mappings
+    keyed by `names` (the column names by default)."""
 
-    def __init__(self, columns: Sequence[Column[Any]]) -> None:
-        self.names = [column.name for column in columns]
+    def __init__(self, columns: Sequence[Column[Any]], names: Sequence[str] = ()) -> None:
+        self.names = list(names) or [column.name for column in columns]
         self.columns = list(columns)
         self.decoders = [_decoder(column) for column in columns]
 
-    def rows_of(self, dialect: str, *where: ColumnElement[bool]) -> ColumnElement[Any]:
-        """A scalar subquery: a JSON array with one array of values per matching row."""
+    def rows_of(
+        self, dialect: str, *where: ColumnElement[bool], source: FromClause | None = None
+    ) -> ColumnElement[Any]:
+        """A scalar subquery: a JSON array with one array of values per matching row (of
+        `source`, a join, when the columns come from several tables)."""
         if dialect == "postgresql":  # as text: the driver would read numbers as floats
             aggregate = cast(func.json_agg(func.json_build_array(*self.columns)), Text)
         else:
             aggregate = func.json_group_array(func.json_array(*self.columns))
-        return select(aggregate).where(*where).scalar_subquery()
+        stmt = select(aggregate) if source is None else select(aggregate).select_from(source)
+        return stmt.where(*where).scalar_subquery()
 
     def decode(self, text: str | None) -> list[dict[str, Any]]:
         if not text:
