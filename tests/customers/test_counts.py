@@ -1,11 +1,17 @@
 """Totals stay cheap at scale: small results are counted exactly; large ones get the
-planner's estimate on PostgreSQL and a lower bound on SQLite, flagged as estimates."""
+planner's estimate on PostgreSQL and a lower bound on SQLite, flagged as estimates and kept
+for a short while."""
 
 from __future__ import annotations
+
+import time
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
 
+from clientbase.core import ttl_cache
+from clientbase.core.ttl_cache import TtlCache
 from clientbase.customers import listing_repository
 from tests.fixtures import create_customer, make_org
 
@@ -77,3 +83,38 @@ async def test_a_first_page_holding_everything_is_the_total_and_later_pages_stil
     assert len(rest.json()["items"]) == 1 and rest.json()["total"] == 3
     paged = await client.get(url, params={"limit": 2, "page": 2}, headers=headers)
     assert len(paged.json()["items"]) == 1 and paged.json()["total"] == 3
+
+
+async def test_a_big_results_estimate_is_kept_briefly_per_filter_and_viewer(
+    client, session, org, monkeypatch
+):
+    monkeypatch.setattr(listing_repository, "EXACT_COUNT_BELOW", 0)
+    monkeypatch.setattr(listing_repository, "_estimates", TtlCache(30.0, max_entries=16))
+    counts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_):
+        if statement.lstrip().startswith("SELECT count("):
+            counts.append(statement)
+
+    async def total(params, role="admin"):
+        response = await client.get("/api/v1/customers", params=params, headers=org.headers(role))
+        body = response.json()
+        assert body["total_is_estimate"] is True
+        return body["total"]
+
+    connection = (await session.connection()).sync_connection
+    event.listen(connection, "before_cursor_execute", seen)
+    try:
+        first = await total({"tags": "vip"})
+        assert len(counts) == 1
+        assert await total({"tags": "vip"}) == first and len(counts) == 1
+        await total({"tags": "vip", "status": "lead"})
+        assert len(counts) == 2
+        await total({"tags": "vip"}, role="sales")  # sees only its own: counted apart
+        assert len(counts) == 3
+        later = time.monotonic() + 31
+        monkeypatch.setattr(ttl_cache, "time", SimpleNamespace(monotonic=lambda: later))
+        await total({"tags": "vip"})
+        assert len(counts) == 4
+    finally:
+        event.remove(connection, "before_cursor_execute", seen)
