@@ -84,7 +84,7 @@ async def org(session, settings):
     return org
 
 
-async def captured_customer_queries(session, org, params, sort):
+async def captured_customer_queries(session, org, params, sort, cursor=None):
     conn = await session.connection()
     seen: list[tuple[str, object]] = []
 
@@ -103,7 +103,12 @@ async def captured_customer_queries(session, org, params, sort):
             search=params.get("search"),
         )
         await service.list_customers(
-            session, org.actor(), flt, sort=parse_sort(sort, SORTABLE, "-created_at"), limit=25
+            session,
+            org.actor(),
+            flt,
+            sort=parse_sort(sort, SORTABLE, "-created_at"),
+            limit=25,
+            cursor=cursor,
         )
     finally:
         event.remove(conn.sync_connection, "before_cursor_execute", capture)
@@ -143,3 +148,24 @@ async def test_customer_listing_uses_indexes(session, org, params, sort, expecte
     for statement, parameters in queries:
         text_plan = await plan(conn, statement, parameters)
         assert not walks_table(dialect, text_plan), f"{statement}\n{text_plan}"
+
+
+@pytest.mark.parametrize("sort", ["-created_at", "name"])
+async def test_a_deep_keyset_page_starts_in_the_index_at_the_cursor(session, org, sort):
+    """The cursor bounds the index range: a filter would read every row before it."""
+    actor = org.actor()
+    flt = await build_filter(session, actor, assigned_to=None, tags=None, status=None, search=None)
+    order = parse_sort(sort, SORTABLE, "-created_at")
+    cursor = None
+    for _ in range(4):
+        page = await service.list_customers(
+            session, actor, flt, sort=order, limit=100, cursor=cursor, include_total=False
+        )
+        cursor = page.next_cursor
+    conn, queries = await captured_customer_queries(session, org, {}, sort, cursor=cursor)
+    text_plan = await plan(conn, *queries[0])
+    if conn.dialect.name == "postgresql":
+        assert re.search(r"Index Cond: .*ROW\(", text_plan), text_plan
+    else:
+        assert re.search(r"USING (COVERING )?INDEX .*\(.*\)[<>]\(\?,\?\)", text_plan), text_plan
+    assert not sorts_rows(conn.dialect.name, text_plan), text_plan

@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.orm import aliased
@@ -238,11 +239,10 @@ class CustomerListRepository(CustomerRepository):
         column = SORT_COLUMNS[sort.field]
         stmt = self.filtered(actor, flt)
         if after is not None:
-            value, last_id = after
-            if sort.descending:
-                stmt = stmt.where(or_(column < value, and_(column == value, Customer.id < last_id)))
-            else:
-                stmt = stmt.where(or_(column > value, and_(column == value, Customer.id > last_id)))
+            # A row-value comparison is an index range on both databases; the equivalent
+            # OR of two conditions made PostgreSQL filter every row before the cursor.
+            position, last = tuple_(column, Customer.id), tuple_(*after)
+            stmt = stmt.where(position < last if sort.descending else position > last)
         order = (column.desc(), Customer.id.desc()) if sort.descending else (column, Customer.id)
         stmt = stmt.order_by(*order).limit(limit)
         if offset:
