@@ -269,6 +269,8 @@ class CustomerListRepository(CustomerRepository):
     async def fuzzy_candidates(
         self, actor: Actor, flt: CustomerFilter, terms: SearchTerms
     ) -> list[Row[Any]]:
+        """(id, name, search_text) of the rows sharing the most trigrams with the terms:
+        only what the typo scoring reads; `with_ids` then loads the few shown."""
         condition = await backend.fuzzy_condition(
             self.session, self.dialect, Customer.search_text, terms.words
         )
@@ -278,8 +280,18 @@ class CustomerListRepository(CustomerRepository):
         order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
         if order is not None:
             stmt = stmt.order_by(order)
-        stmt = with_metrics(stmt.limit(backend.FUZZY_CANDIDATES), Customer.__table__.c.search_text)
-        return await self._rows(stmt)
+        stmt = stmt.with_only_columns(Customer.id, Customer.name, Customer.search_text)
+        return await self._rows(stmt.limit(backend.FUZZY_CANDIDATES))
+
+    async def with_ids(
+        self, actor: Actor, flt: CustomerFilter, ids: list[uuid.UUID]
+    ) -> list[Row[Any]]:
+        """Page rows (with metrics) of these customers among the filter's, in `ids` order."""
+        if not ids:
+            return []
+        rows = await self._rows(with_metrics(self.filtered(actor, flt).where(Customer.id.in_(ids))))
+        by_id = {row.id: row for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
 
     async def count(
         self, actor: Actor, flt: CustomerFilter, *, whole_result: int | None = None

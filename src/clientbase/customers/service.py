@@ -28,7 +28,11 @@ from clientbase.core.errors import (
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.core.sorting import SortSpec
 from clientbase.customers import custom_fields, related_service, search_index
-from clientbase.customers.listing_repository import CustomerFilter, CustomerListRepository
+from clientbase.customers.listing_repository import (
+    CustomerFilter,
+    CustomerListRepository,
+    SearchTerms,
+)
 from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.presenters import event_snapshot
 from clientbase.customers.repository import UNIQUE_FIELDS, CustomerRepository
@@ -141,27 +145,24 @@ async def _search(
     rows = rows[:limit]
     total, estimated = await repo.count(actor, flt) if include_total else (None, False)
     if offset == 0 and not rows and not flt.search.has_identifier:
-        extra = await _typo_matches(repo, actor, flt, exclude=set())
-        rows += extra[: limit - len(rows)]
+        unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
+        close = await _typo_matches(repo, actor, unsearched, flt.search)
+        rows = await repo.with_ids(actor, unsearched, close[:limit])
         if total is not None:
-            total += len(extra)
+            total += len(close)
     return Page(items=rows, next_cursor=next_cursor, total=total, total_is_estimate=estimated)
 
 
 async def _typo_matches(
-    repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, *, exclude: set[uuid.UUID]
-) -> list[Row[Any]]:
-    assert flt.search is not None
-    terms = flt.search
-    unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
+    repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, terms: SearchTerms
+) -> list[uuid.UUID]:
+    """Ids of the candidates close enough to every query word, closest first."""
     scored = []
-    for customer in await repo.fuzzy_candidates(actor, unsearched, terms):
-        if customer.id in exclude:
-            continue
-        score = fuzzy.score(terms.words, customer.search_text)
+    for candidate in await repo.fuzzy_candidates(actor, flt, terms):
+        score = fuzzy.score(terms.words, candidate.search_text)
         if score is not None:
-            scored.append((-score, customer.name, str(customer.id), customer))
-    return [entry[-1] for entry in sorted(scored, key=lambda e: e[:3])]
+            scored.append((-score, candidate.name, str(candidate.id), candidate.id))
+    return [entry[-1] for entry in sorted(scored)]
 
 
 def _decode_keyset(cursor: str, sort: SortSpec) -> list[Any]:
