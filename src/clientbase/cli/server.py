@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -22,7 +23,7 @@ log = logging.getLogger("uvicorn.error")
 
 def serve(*, host: str, port: int, workers: int, **options: Any) -> int:
     """Blocks until stopped (SIGINT/SIGTERM); returns the exit status."""
-    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers <= 1 or sys.platform != "linux":  # elsewhere SO_REUSEPORT does not balance
         uvicorn.run(APP, host=host, port=port, workers=workers, **options)
         return 0
     _refuse_if_taken(host, port)
