@@ -144,4 +144,3 @@ def test_a_port_already_taken_is_a_clear_error(tmp_path: Path):
         output = process.communicate(timeout=STARTUP_SECONDS)[0].decode()
     assert process.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in output
-    assert not _workers(process.pid)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from clientbase.core.pagination import decode_cursor, encode_cursor
 from tests.fixtures import create_customer, make_org
 
 pytestmark = pytest.mark.asyncio
@@ -135,6 +138,23 @@ async def test_keyset_pages_walk_everything_once(client, org):
             break
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == 8
     assert body["total"] == 8 and body["total_is_estimate"] is False
+
+
+async def test_a_cursor_time_in_another_offset_is_the_same_moment(client, org):
+    params = {"limit": 3, "sort": "-created_at"}
+    first = (await client.get("/api/v1/customers", params=params, headers=org.headers())).json()
+    token, moment, last_id = decode_cursor(first["next_cursor"])
+    almaty = datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=5)))
+    cursors = [first["next_cursor"], encode_cursor([token, almaty.isoformat(), last_id])]
+    pages = [
+        (
+            await client.get(
+                "/api/v1/customers", params={**params, "cursor": c}, headers=org.headers()
+            )
+        ).json()["items"]
+        for c in cursors
+    ]
+    assert [c["id"] for c in pages[0]] == [c["id"] for c in pages[1]] != []
 
 
 async def test_cursor_from_another_sort_is_refused(client, org):

@@ -10,7 +10,7 @@ import multiprocessing
 import signal
 import socket
 import sys
-import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -62,14 +62,21 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
 
 
 class _Supervisor:
-    """Starts the workers, replaces one that dies, stops them all on SIGINT/SIGTERM."""
+    """Starts the workers, replaces one that dies (not more often than every RESTART_PAUSE
+    seconds per worker), stops them all on SIGINT/SIGTERM or when one cannot start."""
+
+    RESTART_PAUSE = 5.0
 
     def __init__(self, host: str, port: int, workers: int, options: dict[str, Any]) -> None:
         self.args = (host, port, options)
         self.count = workers
         uvicorn.Config(APP, **options).configure_logging()  # the supervisor's own lines
         self.context = multiprocessing.get_context("spawn")
-        self.stopping = threading.Event()
+        self.stopping = False  # a plain flag: a signal handler must not take a lock
+        self.status = 0
+
+    def _stop(self, *_: Any) -> None:
+        self.stopping = True
 
     def _start(self) -> multiprocessing.process.BaseProcess:
         process = self.context.Process(target=_worker, args=self.args, daemon=False)
@@ -78,32 +85,38 @@ class _Supervisor:
 
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.stopping.set())
+            signal.signal(sig, self._stop)
         host, port, _ = self.args
-        processes = [self._start() for _ in range(self.count)]
-        log.info("serving on http://%s:%s with %d workers", host, port, self.count)
-        status = 0
-        while not self.stopping.wait(0.5):
-            status = self._replace_dead(processes)
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(30)
-            if process.is_alive():
-                process.kill()
-        return status
+        processes: list[multiprocessing.process.BaseProcess] = []
+        try:
+            processes += [self._start() for _ in range(self.count)]
+            log.info("serving on http://%s:%s with %d workers", host, port, self.count)
+            started = [time.monotonic()] * self.count
+            while not self.stopping:
+                time.sleep(0.5)
+                self._replace_dead(processes, started)
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in processes:
+                process.join(30)
+                if process.is_alive():
+                    process.kill()
+        return self.status
 
-    def _replace_dead(self, processes: list[multiprocessing.process.BaseProcess]) -> int:
-        """Restarts each worker that exited; one that could not even start stops the server
-        (it would fail the same way again)."""
+    def _replace_dead(
+        self, processes: list[multiprocessing.process.BaseProcess], started: list[float]
+    ) -> None:
         for i, process in enumerate(processes):
-            if process.is_alive():
+            if process.is_alive() or self.stopping:
                 continue
-            if process.exitcode == STARTUP_FAILURE:
+            if process.exitcode == STARTUP_FAILURE:  # it would fail the same way again
                 log.error("worker %s failed to start; stopping", process.pid)
-                self.stopping.set()
-                return 1
+                self.stopping, self.status = True, 1
+                return
+            if time.monotonic() - started[i] < self.RESTART_PAUSE:
+                continue  # a worker that keeps dying is not restarted in a tight loop
             log.warning("worker %s exited (%s); starting another", process.pid, process.exitcode)
             processes[i] = self._start()
-        return 0
+            started[i] = time.monotonic()

@@ -241,7 +241,8 @@ class CustomerListRepository(CustomerRepository):
         if after is not None:
             # A row-value comparison is an index range on both databases; the equivalent
             # OR of two conditions made PostgreSQL filter every row before the cursor.
-            position, last = tuple_(column, Customer.id), tuple_(*after)
+            position = tuple_(column, Customer.id)
+            last = tuple_(*after, types=[column.type, Customer.id.type])
             stmt = stmt.where(position < last if sort.descending else position > last)
         order = (column.desc(), Customer.id.desc()) if sort.descending else (column, Customer.id)
         stmt = stmt.order_by(*order).limit(limit)
