@@ -25,7 +25,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     configure_logging(settings)
     db = database or Database(
-        settings.database_url, echo=settings.sql_echo, pool_size=settings.db_pool_size
+        settings.database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.db_pool_size,
+        pre_ping=settings.db_pre_ping,
     )
 
     @asynccontextmanager

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     idempotency_ttl_hours: int = 24
     db_pool_size: int = 10
+    # Ping each pooled connection before use (three round trips on asyncpg): only behind a
+    # proxy (PgBouncer, HAProxy) or a network that drops connections without closing them.
+    db_pre_ping: bool = False
     # Run background jobs inside the server process; production runs `clientbase worker`.
     jobs_in_process: bool = True
     sql_echo: bool = False

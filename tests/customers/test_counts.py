@@ -112,9 +112,15 @@ async def test_a_big_results_estimate_is_kept_briefly_per_filter_and_viewer(
         assert len(counts) == 2
         await total({"tags": "vip"}, role="sales")  # sees only its own: counted apart
         assert len(counts) == 3
+        neighbour = await make_org(session, org.settings, "Counting Neighbour")
+        await create_customer(session, neighbour, first_name="Ann", tags=["vip"])
+        response = await client.get(
+            "/api/v1/customers", params={"tags": "vip"}, headers=neighbour.headers()
+        )
+        assert response.status_code == 200 and len(counts) == 4  # counted anew, not ours
         later = time.monotonic() + 31
         monkeypatch.setattr(ttl_cache, "time", SimpleNamespace(monotonic=lambda: later))
         await total({"tags": "vip"})
-        assert len(counts) == 4
+        assert len(counts) == 5
     finally:
         event.remove(connection, "before_cursor_execute", seen)

@@ -64,6 +64,26 @@ async def test_search_forgives(client, org, query, expected):
     assert expected in await names(client, org, search=query)
 
 
+async def test_typo_matches_page_like_any_other_and_respect_who_sees_what(client, org, session):
+    for last in ("Smyth", "Smiths", "Smitt"):
+        await create_customer(session, org, first_name="John", last_name=last)
+    hidden = await create_customer(
+        session, org, first_name="John", last_name="Smithe", status="active",
+        assigned_to=str(org.users["admin"].id),
+    )  # fmt: skip
+    everyone = await names(client, org, search="Jonh Smiht")
+    assert everyone[0] == "John Smith" and "John Smithe" in everyone and len(everyone) > 2
+    params = {"search": "Jonh Smiht", "limit": 2}
+    body = (await client.get("/api/v1/customers", params=params, headers=org.headers())).json()
+    assert [c["name"] for c in body["items"]] == everyone[:2]
+    assert body["total"] == len(everyone)
+    sales = await client.get(
+        "/api/v1/customers", params={"search": "Jonh Smiht"}, headers=org.headers("sales")
+    )
+    shown = {c["id"] for c in sales.json()["items"]}
+    assert shown and str(hidden.id) not in shown
+
+
 async def test_exact_email_ranks_first(client, org):
     found = await names(client, org, search="john.smith@example.com")
     assert found[0] == "John Smith"

@@ -31,3 +31,16 @@ async def test_a_connection_the_server_closed_is_replaced(dialect, database_url)
         assert second != first
     finally:
         await db.dispose()
+
+
+async def test_pre_ping_can_be_turned_on_for_proxied_deployments(dialect, database_url):
+    if dialect != "postgres":
+        pytest.skip("pre-ping applies to server connections")
+    assert Database(database_url).engine.pool._pre_ping is False
+    pinged = Database(database_url, pre_ping=True)
+    try:
+        assert pinged.engine.pool._pre_ping is True
+        async with session_scope(pinged, writes=False) as session:
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await pinged.dispose()

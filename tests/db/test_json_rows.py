@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, Numeric, String, Table, Uuid
+import pytest
+from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, Numeric, String, Table, Uuid
 
 from clientbase.db.base import UTCDateTime
 from clientbase.db.json_rows import JsonRows
@@ -56,3 +57,9 @@ def test_sqlite_stored_values_decode_alike():
 def test_no_rows():
     assert ROWS.decode(None) == []
     assert ROWS.decode("[]") == []
+
+
+@pytest.mark.parametrize("kind", [JSON(), Float()])
+def test_types_the_databases_would_disagree_on_are_refused(kind):
+    with pytest.raises(TypeError, match="cannot be carried"):
+        JsonRows([Column("x", kind)])

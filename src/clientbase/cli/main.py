@@ -18,7 +18,8 @@ app.add_typer(audit_app, name="audit")
 
 
 def _database() -> Database:
-    return Database(get_settings().database_url)
+    settings = get_settings()
+    return Database(settings.database_url, pre_ping=settings.db_pre_ping)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, select
+from sqlalchemy import ColumnElement, FromClause, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientbase.auth.actor import Actor
@@ -55,9 +55,9 @@ CUSTOMER_WITH_METRICS = _customers.outerjoin(
 )
 
 
-def with_metrics(stmt: Select[Any], *extra: Any) -> Select[Any]:
+def with_metrics(stmt: Select[Any]) -> Select[Any]:
     """A customers statement answering customer rows plus their metrics (if any)."""
-    return stmt.with_only_columns(*CUSTOMER_COLUMNS, *extra, *METRICS_COLUMNS).select_from(
+    return stmt.with_only_columns(*CUSTOMER_COLUMNS, *METRICS_COLUMNS).select_from(
         CUSTOMER_WITH_METRICS
     )
 
@@ -69,14 +69,10 @@ ExtraColumns = Callable[[str], tuple[ColumnElement[Any], ...]]
 
 @cache
 def _customer_statement(
-    include_deleted: bool,
-    assigned_only: bool,
-    has_user: bool,
-    dialect: str = "",
-    extra: ExtraColumns | None = None,
+    include_deleted: bool, assigned_only: bool, has_user: bool, dialect: str, extra: ExtraColumns
 ) -> Select[Any]:
-    """One statement per visibility variant, built once: the customer and its metrics (and
-    `extra(dialect)`). Without a user (an API key) `assigned_to == None` must stay IS NULL,
+    """One statement per visibility variant, built once: the customer, its metrics and
+    `extra(dialect)`. Without a user (an API key) `assigned_to == None` must stay IS NULL,
     as in `visible`."""
     user_id = bindparam("user_id", type_=_customers.c.id.type) if has_user else None
     visible = visibility_conditions(
@@ -89,10 +85,10 @@ def _customer_statement(
             *visible,
         )
     )
-    return stmt.add_columns(*extra(dialect)) if extra is not None else stmt
+    return stmt.add_columns(*extra(dialect))
 
 
-def _children(table: Table) -> JsonRows:
+def _children(table: FromClause) -> JsonRows:
     return JsonRows([column for column in table.c if column.name != "organization_id"])
 
 
@@ -101,7 +97,7 @@ _ADDRESS_ROWS = _children(_addresses)
 _MEMBERSHIP_ROWS = JsonRows([_memberships.c.business_id, _memberships.c.joined_at])
 
 
-def _of_customer(table: Table) -> tuple[ColumnElement[bool], ...]:
+def _of_customer(table: FromClause) -> tuple[ColumnElement[bool], ...]:
     return (
         table.c.organization_id == _customers.c.organization_id,
         table.c.customer_id == _customers.c.id,
@@ -146,14 +142,14 @@ class CustomerReadRepository(TenantRepository[Customer]):
         customer_id: uuid.UUID,
         *,
         include_deleted: bool,
-        extra: ExtraColumns | None = None,
+        extra: ExtraColumns,
         **params: Any,
     ) -> Row[Any] | None:
         """The customer and its metrics if `actor` sees it, plus `extra` columns (whose
         bound parameters come in `params`)."""
         assigned_only = actor.sees_assigned_only
         has_user = actor.user_id is not None
-        dialect = self.session.get_bind().dialect.name if extra is not None else ""
+        dialect = self.session.get_bind().dialect.name
         stmt = _customer_statement(include_deleted, assigned_only, has_user, dialect, extra)
         params["customer_id"] = customer_id
         if assigned_only and has_user:

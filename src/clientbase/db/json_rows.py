@@ -1,8 +1,9 @@
 """Child rows fetched inside their parent's statement as one JSON array column, so a parent
 and its children cost one round trip. JSON loses column types; `decode` gives each value
-back as the column itself would (UUID, aware UTC datetime, Decimal at the column's scale,
-bool), on PostgreSQL (json_agg) and SQLite (json_group_array) alike. The order of the
-aggregated rows is not defined: callers sort."""
+back as the column itself would (UUID, aware UTC datetime, date, Decimal at the column's
+scale, bool, int, text), on PostgreSQL (json_agg) and SQLite (json_group_array) alike.
+Columns of other types (JSON, floats) are refused: the two databases would disagree on
+them. The order of the aggregated rows is not defined: callers sort."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, FromClause, Numeric, Text, cast, func, select
+from sqlalchemy import ColumnElement, FromClause, Numeric, Text, cast, func, select
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 Decoder = Callable[[Any], Any]
 
@@ -34,12 +36,9 @@ def _decimal(scale: int | None) -> Decoder:
     return decode
 
 
-def _decoder(column: Column[Any]) -> Decoder | None:
+def _decoder(column: KeyedColumnElement[Any]) -> Decoder | None:
     stored = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's own type
-    try:
-        kind = stored.python_type
-    except NotImplementedError:
-        return None
+    kind = stored.python_type
     if kind is datetime:
         return _utc
     if kind is date:
@@ -50,15 +49,19 @@ def _decoder(column: Column[Any]) -> Decoder | None:
         return bool
     if kind is Decimal:
         return _decimal(stored.scale if isinstance(stored, Numeric) else None)
-    return None
+    if kind in (int, str):
+        return None
+    raise TypeError(f"{column} ({stored}) cannot be carried in JSON rows")
 
 
 class JsonRows:
     """`columns` aggregated per parent by `rows_of` and read back by `decode` as mappings
     keyed by `names` (the column names by default)."""
 
-    def __init__(self, columns: Sequence[Column[Any]], names: Sequence[str] = ()) -> None:
-        self.names = list(names) or [column.name for column in columns]
+    def __init__(
+        self, columns: Sequence[KeyedColumnElement[Any]], names: Sequence[str] = ()
+    ) -> None:
+        self.names = list(names) or [str(column.key) for column in columns]
         self.columns = list(columns)
         self.decoders = [_decoder(column) for column in columns]
 
@@ -67,6 +70,7 @@ class JsonRows:
     ) -> ColumnElement[Any]:
         """A scalar subquery: a JSON array with one array of values per matching row (of
         `source`, a join, when the columns come from several tables)."""
+        aggregate: ColumnElement[Any]
         if dialect == "postgresql":  # as text: the driver would read numbers as floats
             aggregate = cast(func.json_agg(func.json_build_array(*self.columns)), Text)
         else:

@@ -48,7 +48,9 @@ WRITE_OPTION = "clientbase_writes"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         if target.database and target.database != ":memory:":
@@ -58,7 +60,12 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(
-        target, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+        target,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_pre_ping=pre_ping,
     )
     event.listen(engine.sync_engine, "checkout", _discard_if_closed)
     return engine
@@ -68,8 +75,9 @@ def _discard_if_closed(_dbapi_connection: Any, record: Any, _proxy: Any) -> None
     """A pooled connection the server has closed (a restart, an idle timeout) is replaced
     before use. asyncpg notices the closed socket by itself, so this costs no round trip;
     SQLAlchemy's pool_pre_ping costs three on asyncpg (BEGIN, a ping, ROLLBACK), on every
-    request. A connection lost without the server saying so still fails its first statement,
-    after which SQLAlchemy replaces the whole pool."""
+    request. A connection lost without the server saying so (behind a proxy, a silent
+    network drop) still fails its first statement, after which SQLAlchemy replaces the
+    whole pool: such deployments set CLIENTBASE_DB_PRE_PING=true."""
     if record.driver_connection.is_closed():
         raise DisconnectionError("the server closed this pooled connection")
 
@@ -113,9 +121,11 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
 class Database:
     """Owned by the app (app.state.db) and by CLI commands."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo, pool_size=pool_size)
+        self.engine = create_engine(url, echo=echo, pool_size=pool_size, pre_ping=pre_ping)
         self.sessionmaker = create_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True})
         )
