@@ -48,6 +48,8 @@ EXACT_COUNT_BELOW = 2_000
 # third of the list's cost), and the answer says it is an estimate.
 ESTIMATE_SECONDS = 30.0
 _estimates: TtlCache[int] = TtlCache(ESTIMATE_SECONDS, max_entries=4096)
+# What the typo pass scores a candidate by.
+_TYPO_COLUMNS: tuple[Any, ...] = (Customer.id, Customer.name, Customer.search_text)
 # Relevance ranking sorts at most this many matches; search pages stop there.
 SEARCH_CANDIDATES = 1_000
 
@@ -281,8 +283,8 @@ class CustomerListRepository(CustomerRepository):
         order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
         if order is not None:
             stmt = stmt.order_by(order)
-        stmt = stmt.with_only_columns(Customer.id, Customer.name, Customer.search_text)
-        return await self._rows(stmt.limit(backend.FUZZY_CANDIDATES))
+        light = stmt.with_only_columns(*_TYPO_COLUMNS).limit(backend.FUZZY_CANDIDATES)
+        return await self._rows(light)
 
     async def with_ids(
         self, actor: Actor, flt: CustomerFilter, ids: list[uuid.UUID]
