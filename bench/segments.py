@@ -148,6 +148,10 @@ async def build(t: Target, orders_per_customer: int, seed: int) -> dict[str, Any
         async with session_scope(db) as session:
             await metrics.recompute_organization(session, org)
         out["metrics_seconds"] = round(time.perf_counter() - metrics_started, 1)
+        windows_started = time.perf_counter()
+        async with session_scope(db) as session:
+            await metrics.refresh_windows(session, org, full=True)
+        out["windows_seconds"] = round(time.perf_counter() - windows_started, 1)
         if t.dialect == "postgresql":
             async with db.engine.connect() as conn:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -182,11 +186,12 @@ async def _transactions(session: Any, dialect: str, per_customer: int) -> None:
             text(
                 """
             INSERT INTO transaction_items (organization_id, transaction_id, sku, name, category,
-                brand, quantity, unit_price)
+                brand, quantity, unit_price, customer_id, occurred_at, counted)
             SELECT t.organization_id, t.id, 'SKU-' || (random() * 500)::int, NULL,
                    (ARRAY['electronics','books','toys','garden','food','beauty','sport','home'])
                        [1 + (random() * 7)::int],
-                   'brand-' || (random() * 20)::int, 1, t.amount
+                   'brand-' || (random() * 20)::int, 1, t.amount, t.customer_id, t.occurred_at,
+                   t.status = 'completed'
             FROM transactions t
             """
             )
@@ -214,12 +219,13 @@ async def _transactions(session: Any, dialect: str, per_customer: int) -> None:
         text(
             """
         INSERT INTO transaction_items (organization_id, transaction_id, sku, category, brand,
-            quantity, unit_price)
+            quantity, unit_price, customer_id, occurred_at, counted)
         SELECT organization_id, id, 'SKU-' || (abs(random()) % 500),
                CASE abs(random()) % 8 WHEN 0 THEN 'electronics' WHEN 1 THEN 'books'
                     WHEN 2 THEN 'toys' WHEN 3 THEN 'garden' WHEN 4 THEN 'food'
                     WHEN 5 THEN 'beauty' WHEN 6 THEN 'sport' ELSE 'home' END,
-               'brand-' || (abs(random()) % 20), 1, amount
+               'brand-' || (abs(random()) % 20), 1, amount, customer_id, occurred_at,
+               status = 'completed'
         FROM transactions
         """
         )
@@ -359,6 +365,8 @@ async def main(args: argparse.Namespace) -> None:
         await drop(t)
     built = await build(t, args.orders, args.seed)
     print("loaded", built, flush=True)
+    if args.only == "build":
+        return
     result = {
         "scenario": "segments",
         "date": datetime.now(UTC).date().isoformat(),
@@ -420,7 +428,9 @@ def cli() -> None:
     )
     parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
     parser.add_argument(
-        "--only", choices=("incremental",), help="remeasure one part on a loaded database"
+        "--only",
+        choices=("build", "incremental"),
+        help="only load the database, or remeasure one part on a loaded database",
     )
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     asyncio.run(main(parser.parse_args()))

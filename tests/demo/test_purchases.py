@@ -50,8 +50,29 @@ def without_ids(chunk):  # type: ignore[no-untyped-def]
         (txn[r[T["id"]]], customer[r[T["customer_id"]]], *r[T["occurred_at"] :])
         for r in chunk.transactions
     ]
-    items = [(txn[r[I["transaction_id"]]], *r[I["sku"] :]) for r in chunk.items]
+    items = [
+        (
+            txn[r[I["transaction_id"]]],
+            *r[I["sku"] : I["customer_id"]],
+            customer[r[I["customer_id"]]],
+            *r[I["occurred_at"] :],
+        )
+        for r in chunk.items
+    ]
     return rows, items
+
+
+def test_items_repeat_their_transactions_buyer_time_and_whether_it_counts():
+    chunk = generate(seed=4)
+    transactions = {r[T["id"]]: r for r in chunk.transactions}
+    counted = 0
+    for item in chunk.items:
+        row = transactions[item[I["transaction_id"]]]
+        assert item[I["customer_id"]] == row[T["customer_id"]]
+        assert item[I["occurred_at"]] == row[T["occurred_at"]]
+        assert item[I["counted"]] is (row[T["status"]] == "completed")
+        counted += item[I["counted"]]
+    assert 0 < counted < len(chunk.items)  # refunded, cancelled and open orders exist
 
 
 def test_same_seed_same_purchases_other_seed_others():

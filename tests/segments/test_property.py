@@ -6,12 +6,18 @@ with this time's clock parameters. Runs on SQLite and PostgreSQL (--db)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from clientbase.core.errors import ValidationFailed
 from clientbase.db.session import dialect_name
+from clientbase.metrics import service as metrics
+from clientbase.metrics import windows
+from clientbase.metrics.models import PurchaseWindow
 from clientbase.segments.compiler import Compiler, Scope
 from clientbase.segments.evaluator import Evaluator
 from clientbase.segments.fields import Catalogue
@@ -64,6 +70,7 @@ async def test_sql_equals_evaluator(session, org, prepared, data):
     try:
         facts = await world.load(session, w, people)
         dialect = dialect_name(session)
+        windows_as_of = await refresh_windows_before(session, w, now, sorted(facts), data)
         for raw, business in trees:
             try:
                 tree = parse_criteria(raw, CATALOGUE)
@@ -82,9 +89,47 @@ async def test_sql_equals_evaluator(session, org, prepared, data):
             statement = Compiler(stale).select_ids(tree)
             moved = set((await session.execute(statement, stale.clock.values(now))).scalars())
             assert moved == expected, (raw, business, other, moved ^ expected)
+            # Read from the purchase windows where they hold (whole-organization scope).
+            summarised = Scope(
+                w.organization_id,
+                now,
+                dialect,
+                business_id=business_id,
+                windows_as_of=windows_as_of,
+            )
+            statement = Compiler(summarised).select_ids(tree)
+            windowed = set((await session.execute(statement)).scalars())
+            assert windowed == expected, (raw, business, windows_as_of, windowed ^ expected)
             CHECKED.append(1)
     finally:
         await savepoint.rollback()
+
+
+async def refresh_windows_before(session, w, now, customer_ids, data):
+    """Purchase windows as a live organization has them: built some days before `now`,
+    some customers flagged by later transactions, sometimes a later refresh of the flagged
+    and expired ones, and flags set again after it."""
+    built = now - timedelta(days=data.draw(st.sampled_from([0, 3, 45, 120, 400])))
+    await metrics.refresh_windows(session, w.organization_id, now=built, full=True)
+    flag = st.lists(st.sampled_from(customer_ids), unique=True)
+    await outdate(session, w, data.draw(flag))
+    if data.draw(st.booleans()):
+        built += (now - built) * data.draw(st.sampled_from([0.0, 0.5, 1.0]))
+        refreshed = await metrics.refresh_windows(session, w.organization_id, now=built)
+        assert refreshed["full"] is False
+        await outdate(session, w, data.draw(flag))
+    return built
+
+
+async def outdate(session, w, customer_ids):
+    """What a transaction after the refresh leaves: the customer flagged, its stored
+    windows no longer its purchases (here: visibly wrong, so reading them would show)."""
+    await windows.mark_stale(session, w.organization_id, customer_ids)
+    await session.execute(
+        update(PurchaseWindow)
+        .where(PurchaseWindow.customer_id.in_(customer_ids))
+        .values(total=PurchaseWindow.total + 500, orders=PurchaseWindow.orders + 3)
+    )
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestWarning")

@@ -377,9 +377,13 @@ async def test_recalculate_all_commits_each_segment(session, org, monkeypatch):
     monkeypatch.setattr(session, "commit", commit)
     summary = await recalc.recalculate_all(session, actor)
     monkeypatch.undo()
+    windows = summary.pop("windows")
     assert summary == {"segments": 3, "entered": 6, "left": 0, "failed": {}}
-    assert len(seen) == 3
-    for n, members in enumerate(seen):  # commit n: segments up to n done, later ones not yet
+    assert windows["full"] is True  # the organization's first refresh builds them all
+    windows_commit, *segment_commits = seen  # the purchase windows are committed first
+    assert windows_commit == [set(), set(), set()]
+    assert len(segment_commits) == 3
+    for n, members in enumerate(segment_commits):  # segments up to n done, later not yet
         assert members == [expected[s.id] if i <= n else set() for i, s in enumerate(segments)]
 
 
@@ -443,6 +447,7 @@ async def test_recalculate_all_skips_a_segment_deleted_meanwhile(session, org, m
 
     monkeypatch.setattr(recalc, "recalculate_segment", deleted_first)
     summary = await recalc.recalculate_all(session, actor)
+    summary.pop("windows")
     assert summary == {"segments": 1, "entered": 1, "left": 0, "failed": {}, "skipped": 1}
 
 

@@ -234,6 +234,9 @@ async def load(session: AsyncSession, world: World, people: list[dict[str, Any]]
                         transaction_id=tid,
                         quantity=Decimal(1),
                         unit_price=o["amount"],
+                        customer_id=cid,
+                        occurred_at=o["occurred_at"],
+                        counted=o["status"] == "completed",
                         **item,
                     )
                 )

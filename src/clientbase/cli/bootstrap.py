@@ -77,7 +77,11 @@ async def recalculate(db: Database, what: str, organization: str, as_of: str | N
                 raise ValueError(f"no organization named {organization!r}")
             if what == "metrics":
                 changed = await metrics.recompute_organization(session, org.id)
-                return f"Metrics recomputed for {organization!r}: {changed} rows changed."
+                windows = await metrics.refresh_windows(session, org.id, full=True)
+                return (
+                    f"Metrics recomputed for {organization!r}: {changed} rows changed, "
+                    f"{windows['rows']} purchase windows."
+                )
             day = date.fromisoformat(as_of) if as_of else date.today()
             result = await recalculate_analytics(session, org.id, as_of=day)
             return f"Analytics recalculated for {organization!r} as of {day}: {result['fits']}"

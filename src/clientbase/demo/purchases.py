@@ -25,6 +25,7 @@ from typing import Any
 from clientbase.db.base import new_id
 from clientbase.demo.catalog import CATEGORIES, Product, build_catalog
 from clientbase.demo.weighted import Weighted
+from clientbase.transactions.models import COUNTED_STATUS
 
 TRANSACTION_COLUMNS = (
     "id", "organization_id", "external_id", "customer_id", "business_id", "occurred_at",
@@ -32,7 +33,7 @@ TRANSACTION_COLUMNS = (
 )  # fmt: skip
 ITEM_COLUMNS = (
     "organization_id", "transaction_id", "sku", "name", "category", "brand", "quantity",
-    "unit_price",
+    "unit_price", "customer_id", "occurred_at", "counted",
 )  # fmt: skip
 WINDOW = timedelta(days=730)  # purchases over the last two years
 DAY = 86_400.0
@@ -205,7 +206,8 @@ class Purchases:
             cents += quantity * product.cents
             items.append((
                 self.org, tid, product.sku, product.name, product.category, product.brand,
-                self.quantities[quantity], product.unit_price,
+                self.quantities[quantity], product.unit_price, customer_id, occurred,
+                status == COUNTED_STATUS,
             ))  # fmt: skip
         channel = channel if r() < 0.8 else self.channel(r())
         transactions.append((

@@ -177,7 +177,8 @@ async def load_demo(
     if transactions_per_customer:
         mark = perf_counter()
         await metrics.recompute_organization(session, org.id)
-        await repo.analyze(("customer_metrics",))
+        await metrics.refresh_windows(session, org.id, full=True)
+        await repo.analyze(("customer_metrics", "customer_purchase_windows"))
         result.phases["metrics"] = perf_counter() - mark
     result.customers = result.rows["customers"]
     audit.record(

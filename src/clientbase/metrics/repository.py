@@ -127,6 +127,7 @@ async def add_purchases(
             "first_order_at": first,
             "last_order_at": last,
             "lifetime_value": total,
+            "windows_stale": True,
             "updated_at": at,
         }
         for customer_id, (total, count, first, last) in sorted(purchases.items())
@@ -141,6 +142,7 @@ async def add_purchases(
             "lifetime_value": _cents(stored.lifetime_value + new.lifetime_value),
             "first_order_at": _earliest(postgres, stored.first_order_at, new.first_order_at),
             "last_order_at": _latest(postgres, stored.last_order_at, new.last_order_at),
+            "windows_stale": True,
             "updated_at": new.updated_at,
         },
     )

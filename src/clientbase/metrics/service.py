@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from clientbase.auth.actor import Actor
 from clientbase.db.base import utcnow
 from clientbase.events import service as events
-from clientbase.metrics import repository
+from clientbase.metrics import repository, windows
 from clientbase.metrics.models import CustomerMetrics
 from clientbase.transactions.models import COUNTED_STATUS
 
@@ -31,6 +31,7 @@ async def refresh(session: AsyncSession, actor: Actor, customer_ids: Iterable[uu
         chunk = ids[start : start + 1000]
         await repository.lock(session, actor.organization_id, chunk)
         written += await repository.recompute(session, actor.organization_id, chunk)
+        await windows.mark_stale(session, actor.organization_id, chunk)
     _emit_updated(session, actor, ids)
     return written
 
@@ -67,6 +68,31 @@ def _emit_updated(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> 
 async def recompute_organization(session: AsyncSession, organization_id: uuid.UUID) -> int:
     """The full recompute (`clientbase recalculate metrics`); returns rows changed."""
     return await repository.recompute(session, organization_id, None)
+
+
+async def windows_as_of(session: AsyncSession, organization_id: uuid.UUID) -> datetime | None:
+    return await windows.as_of(session, organization_id)
+
+
+async def refresh_windows(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+    full: bool = False,
+) -> dict[str, Any]:
+    """Bring the purchase windows up to `now`: every customer's (`full`, or the first
+    time), else those flagged by a transaction since the last refresh and those with a
+    purchase that has left a window since."""
+    now = now or utcnow()
+    first = await windows.claim(session, organization_id, now)
+    flagged = await windows.clear_flags(session, organization_id)
+    if full or first:
+        rows = await windows.rebuild(session, organization_id, now, None)
+        return {"full": True, "customers": None, "rows": rows}
+    ids = sorted(set(flagged) | set(await windows.expired(session, organization_id, now)))
+    rows = await windows.rebuild(session, organization_id, now, ids)
+    return {"full": False, "customers": len(ids), "rows": rows}
 
 
 async def for_customers(

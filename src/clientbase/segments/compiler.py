@@ -5,8 +5,10 @@ PostgreSQL and SQLite; never a Python loop over customers.
 - `city`/`region`/`country` test any of the customer's addresses (EXISTS);
 - `custom_fields.<key>` reads the JSON document, typed by the field's definition;
 - metrics without a timeframe read `customer_metrics` (outer join: no row = no purchases);
-  with a timeframe they come from completed transactions in the window, one grouped
-  derived table per window (a segment scoped to a business counts that business only);
+  with a timeframe they come from completed transactions in the window, one derived table
+  per window: the organization's purchase windows (`metrics/windows.py`) where they hold,
+  each flagged or expired customer's transactions grouped where they do not; a segment
+  scoped to a business, or a few customers' refresh, groups the transactions directly;
 - `purchased_*`: the customers with items of completed transactions (in the window) that
   match; a correlated EXISTS on SQLite, an uncorrelated IN on PostgreSQL.
 
@@ -41,11 +43,13 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import array as pg_array
 
 from clientbase.customers.models import Address, Customer
-from clientbase.metrics.models import CustomerMetrics
+from clientbase.metrics import windows
+from clientbase.metrics.models import CustomerMetrics, PurchaseWindow
 from clientbase.segments import predicates as p
 from clientbase.segments.fields import TIMEFRAMES, Kind, Source
 from clientbase.segments.schemas import Group, Node, Rule
@@ -72,6 +76,7 @@ class Scope:
     dialect: str
     business_id: uuid.UUID | None = None
     customer_ids: Sequence[uuid.UUID] | None = None  # restrict to these (incremental)
+    windows_as_of: datetime | None = None  # the purchase windows' last refresh
     clock: p.Clock = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +86,16 @@ class Scope:
         """The ids as one expanding parameter, `CUSTOMER_IDS`: a statement built for some
         customers runs for others with `{CUSTOMER_IDS: ids}` (the incremental refresh)."""
         return bindparam(CUSTOMER_IDS, list(self.customer_ids or ()), Uuid(), expanding=True)
+
+    @property
+    def reads_windows(self) -> bool:
+        """Whole-organization evaluations from the windows' last refresh on."""
+        return (
+            self.customer_ids is None
+            and self.business_id is None
+            and self.windows_as_of is not None
+            and self.windows_as_of <= self.now
+        )
 
 
 @dataclass
@@ -276,9 +291,29 @@ class Compiler:
             ).where(*self._transaction_scope())
             days = TIMEFRAMES[timeframe]
             if days is not None:
-                select_ = select_.where(t.occurred_at >= self.window_start(days))
-            self.windows[timeframe] = select_.group_by(t.customer_id).subquery(f"w_{timeframe}")
+                start = self.window_start(days)
+                select_ = select_.where(t.occurred_at >= start)
+            grouped: Any = select_.group_by(t.customer_id)
+            if days is not None and self.scope.reads_windows:
+                grouped = self._kept_windows(days, start, grouped)
+            self.windows[timeframe] = grouped.subquery(f"w_{timeframe}")
         return self.windows[timeframe]
+
+    def _kept_windows(self, days: int, start: Any, grouped: Select[Any]) -> Any:
+        """The stored windows that hold, and the rest grouped from transactions."""
+        org, w, m = self.scope.organization_id, PurchaseWindow, CustomerMetrics
+        flagged = exists().where(
+            m.organization_id == org, m.windows_stale, m.customer_id == w.customer_id
+        )
+        kept = select(
+            w.customer_id,
+            w.total,
+            w.orders.label("n"),
+            w.first_at.label("first"),
+            w.last_at.label("last"),
+        ).where(windows.valid(org, days, start), ~flagged)
+        recheck = grouped.where(Transaction.customer_id.in_(windows.recheck(org, days, start)))
+        return union_all(kept, recheck)
 
     def window_start(self, days: int) -> Any:
         return self.scope.clock.moment(timedelta(days=days))
@@ -296,8 +331,19 @@ class Compiler:
         op, negated = p.positive(rule.operator)
         values = list(rule.value) if op == "in" else [rule.value]
         t, item = Transaction, TransactionItem
-        orders = [*self._transaction_scope()]
         days = TIMEFRAMES.get(rule.timeframe or "lifetime")
+        s = self.scope
+        if s.customer_ids is None and s.business_id is None:
+            # Items carry their buyer, time and counted flag: no join to transactions.
+            bought = select(item.customer_id).where(
+                item.organization_id == s.organization_id,
+                item.counted,
+                getattr(item, rule.field.column).in_(values),
+            )
+            if days is not None:
+                bought = bought.where(item.occurred_at >= self.window_start(days))
+            return p.negate_if(Customer.id.in_(bought), negated)
+        orders = [*self._transaction_scope()]
         if days is not None:
             orders.append(t.occurred_at >= self.window_start(days))
         orders.append(t.customer_id == Customer.id)  # the correlation, last

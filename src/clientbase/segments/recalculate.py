@@ -34,6 +34,7 @@ from clientbase.customers import custom_fields
 from clientbase.db.base import utcnow
 from clientbase.db.session import dialect_name
 from clientbase.events import service as events
+from clientbase.metrics import service as metrics
 from clientbase.segments.compiler import CUSTOMER_IDS, Compiler, Scope
 from clientbase.segments.fields import Catalogue, CustomDefinition
 from clientbase.segments.models import Segment
@@ -85,6 +86,9 @@ async def scope_for(
         dialect=dialect_name(session),
         business_id=await effective_business(session, organization_id, business, business_count),
         customer_ids=customer_ids,
+        windows_as_of=(
+            await metrics.windows_as_of(session, organization_id) if customer_ids is None else None
+        ),
     )
 
 
@@ -183,7 +187,10 @@ async def recalculate_all(
     every segment's memberships, history and events at once. A run that stops halfway
     (a crash, a restart) is simply run again: a recalculation writes the difference, so the
     segments already done find nothing to change and nothing is counted twice. A segment
-    deleted while the run goes on is skipped."""
+    deleted while the run goes on is skipped. The purchase windows are brought up to date
+    first (a commit of their own), so the segments read them rather than transactions."""
+    windows = await metrics.refresh_windows(session, actor.organization_id)
+    await session.commit()
     repo = SegmentRepository(session, actor.organization_id)
     segments = [s for s in await repo.dynamic() if not s.is_system]
     fields = await catalogue(session, actor)
@@ -208,6 +215,7 @@ async def recalculate_all(
         "entered": sum(r["entered"] for r in results),
         "left": sum(r["left"] for r in results),
         "failed": failed,
+        "windows": windows,
     }
     if skipped:
         out["skipped"] = skipped

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clientbase.db.base import (
@@ -44,11 +44,29 @@ class Transaction(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
     channel: Mapped[str | None] = mapped_column(String(50))
 
 
+COUNTED_ITEM = text("counted")
+COUNTED_ITEM_SQLITE = text("counted = 1")  # how SQLAlchemy writes the test there
+
+
 class TransactionItem(OrganizationScoped, Base):
+    """A line of a transaction. `customer_id`, `occurred_at` and `counted` (the
+    transaction is completed) repeat the transaction's, so "who bought this category" is
+    one index range without a join (segments' `purchased_category` at 10,000,000 items:
+    the join to transactions was ~4 s). Written with the transaction, changed with its
+    status (`TransactionRepository`)."""
+
     __tablename__ = "transaction_items"
     __table_args__ = (
         Index(None, "organization_id", "transaction_id"),
-        Index(None, "organization_id", "category"),
+        Index(
+            "ix_transaction_items_counted_category",
+            "organization_id",
+            "category",
+            "occurred_at",
+            "customer_id",
+            postgresql_where=COUNTED_ITEM,
+            sqlite_where=COUNTED_ITEM_SQLITE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -61,6 +79,9 @@ class TransactionItem(OrganizationScoped, Base):
     brand: Mapped[str | None] = mapped_column(String(100))
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     unit_price: Mapped[Decimal]
+    customer_id: Mapped[uuid.UUID]
+    occurred_at: Mapped[datetime]
+    counted: Mapped[bool]
 
 
 class ActivityEvent(OrganizationScoped, Base):

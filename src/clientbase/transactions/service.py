@@ -27,7 +27,7 @@ from clientbase.db.base import new_id
 from clientbase.metrics import service as metrics
 from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
-from clientbase.transactions.models import Transaction, TransactionItem
+from clientbase.transactions.models import COUNTED_STATUS, Transaction, TransactionItem
 from clientbase.transactions.repository import TransactionRepository
 from clientbase.transactions.schemas import (
     BulkRow,
@@ -275,6 +275,7 @@ async def change_status(
         )
     transaction.status = status
     await session.flush()
+    await _repo(session, actor).set_counted(transaction.id, status == COUNTED_STATUS)
     await metrics.refresh(session, actor, [transaction.customer_id])
     await upkeep.customers_changed(session, actor, [transaction.customer_id])
     audit.record(
