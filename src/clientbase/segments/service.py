@@ -228,10 +228,13 @@ async def preview(session: AsyncSession, actor: Actor, data: PreviewRequest) -> 
     visible = visible_condition(actor)
     if visible is not None:
         ids = ids.where(visible)
-    count = (await session.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
-    sample_ids = ids.order_by(Customer.id).limit(SAMPLE).subquery()
+    # One pass: the first ids and the count of all of them (a window over the result),
+    # rather than the criteria evaluated once to count and again to sample.
+    first = ids.add_columns(func.count().over().label("total"))
+    rows = (await session.execute(first.order_by(Customer.id).limit(SAMPLE))).all()
+    count = rows[0].total if rows else 0
     sample = await session.execute(
-        select(Customer).where(Customer.id.in_(select(sample_ids.c.id))).order_by(Customer.id)
+        select(Customer).where(Customer.id.in_([row.id for row in rows])).order_by(Customer.id)
     )
     return {"count": count, "sample": list(sample.scalars()), "evaluated_at": now}
 
