@@ -87,12 +87,16 @@ async def test_items_follow_their_transactions_buyer_time_and_status(client, ses
         )
         assert response.status_code == 200, response.text
 
+    other = await api_create(client, org, first_name="Browser")
+    unpaid = order(other["id"], "p-2", "40.00", 2, status="pending", items=[line])
+    await client.post(f"{API}/transactions", json=unpaid, headers=org.headers())
+    assert await preview_count(client, org, electronics) == 1  # a pending item is not bought
     await set_status("completed", 1)
     session.expire_all()
-    assert [i.counted for i in await items_of(session, org)] == [True, True]
+    assert [i.counted for i in await items_of(session, org)] == [True, True, False]
     await set_status("refunded", 2)
     session.expire_all()
-    assert [i.counted for i in await items_of(session, org)] == [False, True]
+    assert [i.counted for i in await items_of(session, org)] == [False, True, False]
     recent = {**electronics, "timeframe": "last_30_days"}
     assert await preview_count(client, org, recent) == 1
 
@@ -154,3 +158,37 @@ async def test_windows_whose_oldest_purchase_left_are_read_and_refreshed(client,
     assert window.first_at == datetime.fromisoformat(rows[1]["occurred_at"]).astimezone(UTC)
     quiet = await metrics.refresh_windows(session, org.id, now=later)
     assert quiet == {"full": False, "customers": 0, "rows": 0}
+
+
+async def test_purchases_and_refunds_after_a_refresh_count_at_once(client, session, org):
+    regular = await api_create(client, org, first_name="Regular")
+    newcomer = await api_create(client, org, first_name="Newcomer")
+    first = order(regular["id"], "r-1", "100.00", 20)
+    made = (await client.post(f"{API}/transactions", json=first, headers=org.headers())).json()
+    await metrics.refresh_windows(session, org.id)
+    await session.commit()
+    spent = {"field": "total_spent", "operator": "greater_than", "value": 50}
+    recent = {**spent, "timeframe": "last_30_days"}
+    assert await preview_count(client, org, recent) == 1
+    # A first purchase by a customer without any window row yet.
+    late = order(newcomer["id"], "n-1", "75.00", 1)
+    await client.post(f"{API}/transactions", json=late, headers=org.headers())
+    assert await preview_count(client, org, recent) == 2
+    refund = await client.patch(
+        f"{API}/transactions/{made['id']}",
+        json={"status": "refunded", "version": 1},
+        headers=org.headers(),
+    )
+    assert refund.status_code == 200
+    assert await preview_count(client, org, recent) == 1  # the stored 100.00 no longer counts
+    await metrics.refresh_windows(session, org.id)
+    await session.commit()
+    assert await windows_of(session, regular["id"]) == {}
+    assert await preview_count(client, org, recent) == 1
+
+
+async def test_the_windows_time_never_goes_back(session, org):
+    now = utcnow()
+    await metrics.refresh_windows(session, org.id, now=now)
+    await metrics.refresh_windows(session, org.id, now=now - timedelta(days=5))
+    assert await metrics.windows_as_of(session, org.id) == now

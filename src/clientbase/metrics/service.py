@@ -71,7 +71,8 @@ async def recompute_organization(session: AsyncSession, organization_id: uuid.UU
 
 
 async def windows_as_of(session: AsyncSession, organization_id: uuid.UUID) -> datetime | None:
-    return await windows.as_of(session, organization_id)
+    """For an evaluation about to read the windows: no refresh commits before it ends."""
+    return await windows.as_of(session, organization_id, hold=True)
 
 
 async def refresh_windows(

@@ -42,22 +42,31 @@ W, M = PurchaseWindow, CustomerMetrics
 IDS_PER_STATEMENT = 5000
 
 
-async def as_of(session: AsyncSession, organization_id: uuid.UUID) -> datetime | None:
-    """When the organization's windows were last refreshed (None: never)."""
+async def as_of(
+    session: AsyncSession, organization_id: uuid.UUID, *, hold: bool = False
+) -> datetime | None:
+    """When the organization's windows were last refreshed (None: never). `hold` keeps a
+    refresh from committing until this transaction ends (PostgreSQL), so the windows an
+    evaluation then reads are the ones this time was read with."""
     stmt = select(PurchaseWindowState.as_of).where(
         PurchaseWindowState.organization_id == organization_id
     )
+    if hold and dialect_name(session) == "postgresql":
+        stmt = stmt.with_for_update(read=True)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def claim(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> bool:
     """Record this refresh's time (holding the state row until commit); True when the
-    organization had never been refreshed."""
+    organization had never been refreshed. The time never goes back: every row holds from
+    the moment it was built, so the windows answer from the latest of those moments."""
     postgres = dialect_name(session) == "postgresql"
     stmt = (postgresql if postgres else sqlite).insert(PurchaseWindowState)
     stmt = stmt.values(organization_id=organization_id, as_of=now)
+    stored, new = PurchaseWindowState.as_of, stmt.excluded.as_of
+    latest = func.greatest(stored, new) if postgres else func.max(stored, new)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[PurchaseWindowState.organization_id], set_={"as_of": now}
+        index_elements=[PurchaseWindowState.organization_id], set_={"as_of": latest}
     )
     first = await as_of(session, organization_id) is None
     await session.execute(stmt)
@@ -76,14 +85,24 @@ async def mark_stale(
 
 
 async def clear_flags(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
-    """Unflag every flagged customer; returns who was flagged."""
-    stmt = (
-        update(M)
-        .where(M.organization_id == organization_id, M.windows_stale)
-        .values(windows_stale=False)
-        .execution_options(synchronize_session=False)
-    )
-    return list((await session.execute(stmt.returning(M.customer_id))).scalars())
+    """Unflag every flagged customer; returns who was flagged. Their metrics rows are
+    locked in id order first (as ingest locks them), then unflagged by id: a customer
+    flagged meanwhile stays flagged."""
+    stmt = select(M.customer_id).where(M.organization_id == organization_id, M.windows_stale)
+    if dialect_name(session) == "postgresql":
+        stmt = stmt.order_by(M.customer_id).with_for_update()
+    ids = list((await session.execute(stmt)).scalars())
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        await session.execute(
+            update(M)
+            .where(
+                M.organization_id == organization_id,
+                M.customer_id.in_(ids[start : start + IDS_PER_STATEMENT]),
+            )
+            .values(windows_stale=False)
+            .execution_options(synchronize_session=False)
+        )
+    return ids
 
 
 async def expired(session: AsyncSession, organization_id: uuid.UUID, now: datetime) -> list[Any]:

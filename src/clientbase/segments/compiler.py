@@ -10,7 +10,9 @@ PostgreSQL and SQLite; never a Python loop over customers.
   each flagged or expired customer's transactions grouped where they do not; a segment
   scoped to a business, or a few customers' refresh, groups the transactions directly;
 - `purchased_*`: the customers with items of completed transactions (in the window) that
-  match; a correlated EXISTS on SQLite, an uncorrelated IN on PostgreSQL.
+  match: an IN over the items alone for the whole organization (items carry their buyer,
+  time and counted flag); for a business scope or a few customers, joined to their
+  transactions (a correlated EXISTS on SQLite, an uncorrelated IN on PostgreSQL).
 
 Base population: the organization's customers that are not deleted or anonymized (and,
 for a business segment, members of that business)."""

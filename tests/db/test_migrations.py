@@ -1,0 +1,100 @@
+"""Migrations go down and up again on a database of their own, and 0009 fills the items'
+purchase columns from their transactions."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import asyncpg
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
+
+from clientbase.db.migrate import alembic_config, upgrade_to_head
+from clientbase.db.session import Database, session_scope
+from clientbase.transactions import service as transactions
+from clientbase.transactions.models import TransactionItem
+from clientbase.transactions.schemas import TransactionCreate
+from tests.conftest import DEFAULT_POSTGRES
+from tests.fixtures import create_customer, make_org
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def scratch(dialect, tmp_path) -> AsyncIterator[Database]:  # type: ignore[no-untyped-def]
+    if dialect == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'migrations.db'}")
+        yield db
+        await db.dispose()
+        return
+    admin_url = make_url(os.environ.get("CLIENTBASE_TEST_POSTGRES_URL", DEFAULT_POSTGRES))
+    name = f"clientbase_migrations_{uuid.uuid4().hex[:12]}"
+    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    config = alembic_config()
+
+    def run(connection):  # type: ignore[no-untyped-def]
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def test_purchase_facts_migration_goes_down_and_fills_items_on_the_way_up(scratch, settings):  # type: ignore[no-untyped-def]
+    await upgrade_to_head(scratch.engine)
+    async with session_scope(scratch) as session:
+        org = await make_org(session, settings.model_copy(update={"database_url": scratch.url}))
+        customer = await create_customer(session, org, first_name="Migrated")
+        for external_id, status in (("m-1", "completed"), ("m-2", "pending")):
+            await transactions.record_transaction(
+                session,
+                org.actor(),
+                TransactionCreate.model_validate(
+                    {
+                        "external_id": external_id,
+                        "customer_id": customer.id,
+                        "occurred_at": "2026-05-01T08:30:00Z",
+                        "status": status,
+                        "items": [{"sku": "S", "category": "books", "unit_price": "9.50"}],
+                    }
+                ),
+            )
+    await downgrade(scratch, "0008")
+    async with scratch.engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda c: {col["name"] for col in inspect(c).get_columns("transaction_items")}
+        )
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert not {"customer_id", "occurred_at", "counted"} & columns
+    assert "customer_purchase_windows" not in tables
+
+    await upgrade_to_head(scratch.engine)
+    async with session_scope(scratch) as session:
+        items = (
+            await session.execute(select(TransactionItem).order_by(TransactionItem.id))
+        ).scalars()
+        got = [(i.customer_id, i.occurred_at.isoformat(), i.counted, i.unit_price) for i in items]
+        kept = (await session.execute(text("SELECT count(*) FROM customer_metrics"))).scalar()
+    at = "2026-05-01T08:30:00+00:00"
+    assert got == [
+        (customer.id, at, True, Decimal("9.50")),
+        (customer.id, at, False, Decimal("9.50")),
+    ]
+    assert kept == 1  # the buyer's metrics survived the round trip
