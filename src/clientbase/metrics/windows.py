@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,12 +20,14 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    insert,
     literal,
     select,
     union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.db.base import UTCDateTime
@@ -191,8 +193,8 @@ async def _insert(
         "first_at",
         "last_at",
     ]
-    result = await session.execute(W.__table__.insert().from_select(columns_written, rows))
-    return int(result.rowcount or 0)
+    result = await session.execute(insert(W).from_select(columns_written, rows))
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def _start(now: datetime, days: int) -> Any:
