@@ -26,7 +26,7 @@ from clientbase.segments.api_schemas import PreviewRequest, SegmentCreate, Segme
 from clientbase.segments.compiler import Compiler
 from clientbase.segments.evaluator import Evaluator
 from clientbase.segments.models import Segment
-from clientbase.segments.recalculate import catalogue, scope_for
+from clientbase.segments.recalculate import catalogue, effective_business, scope_for
 from clientbase.segments.repository import SegmentRepository, visible_condition
 from clientbase.segments.schemas import Group, parse_criteria, to_json
 from clientbase.tenancy import service as tenancy
@@ -281,8 +281,9 @@ async def explain(
     tree = await parse(session, actor, segment.criteria) if segment.criteria else None
     facts = await facts_loader.load_facts(session, actor, customer_id, tree)
     now = utcnow()
-    scope = await scope_for(session, segment, actor.organization_id, now=now)
-    evaluator = Evaluator(now=now, business_id=scope.business_id)
+    # The evaluator reads the customer's own transactions, never the purchase windows.
+    business = await effective_business(session, actor.organization_id, segment.business_id)
+    evaluator = Evaluator(now=now, business_id=business)
     membership = await _repo(session, actor).is_member(segment.id, customer_id)
     in_population = evaluator.in_population(facts)
     trace = evaluator.trace(tree, facts) if tree is not None else None
