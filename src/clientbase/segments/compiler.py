@@ -53,6 +53,7 @@ from clientbase.customers.models import Address, Customer
 from clientbase.metrics import windows
 from clientbase.metrics.models import CustomerMetrics, PurchaseWindow
 from clientbase.segments import predicates as p
+from clientbase.segments.evaluator import Evaluator
 from clientbase.segments.fields import TIMEFRAMES, Kind, Source
 from clientbase.segments.schemas import Group, Node, Rule
 from clientbase.tenancy.models import Membership
@@ -149,8 +150,12 @@ class Compiler:
     # -- criteria --------------------------------------------------------------------
     def condition(self, node: Node) -> ColumnElement[bool]:
         if isinstance(node, Group):
-            parts = [self.condition(child) for child in node.rules]
-            return and_(true(), *parts) if node.operator == "AND" else or_(false(), *parts)
+            if node.operator == "AND":  # the planner orders ANDed tests by cost itself
+                return and_(true(), *(self.condition(child) for child in node.rules))
+            # An OR stops at its first true part, in the order written: a column's test
+            # first, then the parts that probe another table (addresses, purchases).
+            ordered = sorted(node.rules, key=_probes_other_tables)
+            return or_(false(), *(self.condition(child) for child in ordered))
         return self.rule(node)
 
     def rule(self, rule: Rule) -> ColumnElement[bool]:
@@ -252,30 +257,45 @@ class Compiler:
         if window is None:
             self.uses_metrics = True
             m = CustomerMetrics
-            total = func.coalesce(m.total_spent, literal(0))
-            count = func.coalesce(m.order_count, literal(0))
+            total_column, count_column = m.total_spent, m.order_count
             first, last = m.first_order_at, m.last_order_at
         else:
-            total = func.coalesce(window.c.total, literal(0))
-            count = func.coalesce(window.c.n, literal(0))
+            total_column, count_column = window.c.total, window.c.n
             first, last = window.c.first, window.c.last
         if name == "average_order_value":
+            total = func.coalesce(total_column, literal(0))
+            count = func.coalesce(count_column, literal(0))
             return p.average(total, count, rule.operator, rule.value, money=self.money)
         if name == "days_since_last_order":
             return p.days_since(last, rule.operator, rule.value, clock=self.scope.clock)
         expr = {
-            "total_spent": total,
-            "order_count": count,
+            "total_spent": total_column,
+            "order_count": count_column,
             "first_order_at": first,
             "last_order_at": last,
         }.get(name)
+        if name in ("total_spent", "order_count"):
+            expr = self._zero(rule, expr)
         if expr is None:
             expr = getattr(CustomerMetrics, rule.field.column)
             if name in ZERO_WHEN_MISSING:
-                expr = func.coalesce(expr, literal(0))
+                expr = self._zero(rule, expr)
         if name in MONEY_COLUMNS:
             expr = self.money(expr)
         return self._scalar(rule, expr)
+
+    def _zero(self, rule: Rule, column: Any) -> Any:
+        """A total or count that a customer without purchases has as 0 (no row: NULL).
+        Where the rule answers the same for no value as for 0 (`greater_than 300`: both
+        fail), the bare column: a test that rejects NULL lets PostgreSQL join only the
+        customers that have a row, rather than every customer to an outer join (~15% of
+        a 1,000,000-customer segment). The rule tests are written so that NULL gets the
+        answer "no value" gets in the evaluator (`predicates.scalar`); the evaluator says
+        which answer that is."""
+        oracle = Evaluator(now=self.scope.now)
+        if oracle.test(rule, None) == oracle.test(rule, 0):
+            return column
+        return func.coalesce(column, literal(0))
 
     def _window(self, timeframe: str | None) -> Any:
         """The grouped derived table for a timeframe, or None to read customer_metrics
@@ -366,6 +386,12 @@ class Compiler:
             )
             found = Customer.id.in_(buyers)
         return p.negate_if(found, negated)
+
+
+def _probes_other_tables(node: Node) -> bool:
+    if isinstance(node, Group):
+        return True
+    return node.field.source in (Source.ADDRESS, Source.PURCHASE)
 
 
 def compile_ids(node: Node, scope: Scope) -> Select[Any]:
