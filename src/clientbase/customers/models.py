@@ -130,7 +130,13 @@ class Address(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
     __tablename__ = "addresses"
     __table_args__ = (
         Index(None, "organization_id", "customer_id"),
-        Index(None, "organization_id", "city"),
+        Index(  # lists and segment rules compare lower(city); who lives there, index-only
+            "ix_addresses_organization_id_city_lower",
+            "organization_id",
+            func.lower(text("city")),
+            "customer_id",
+            postgresql_include=["city"],
+        ),
         Index(None, "organization_id", "country"),
         Index(
             "uq_addresses_one_primary_per_type",
