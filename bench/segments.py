@@ -283,15 +283,21 @@ async def _organization_and_sample(db: Database) -> tuple[Any, list[Any]]:
         sample = list(
             (
                 await session.execute(
-                    select(Customer.id).where(Customer.organization_id == org).limit(EXPLAIN_SAMPLE)
+                    select(Customer.id)
+                    .where(Customer.organization_id == org)
+                    .order_by(Customer.id)
+                    .limit(EXPLAIN_SAMPLE)
                 )
             ).scalars()
         )
     return org, sample
 
 
-async def measure_one(db: Database, actor: Actor, sample: list[Any]) -> dict[str, Any]:
-    """One new segment: first materialisation, no change, preview and explain."""
+async def measure_one(
+    db: Database, actor: Actor, sample: list[Any], *, keep: bool = True
+) -> dict[str, Any]:
+    """One new segment: first materialisation, no change, preview and explain. A rerun
+    (keep=False) deletes it afterwards, so later runs find the same segments as before."""
     out: dict[str, Any] = {}
     async with session_scope(db) as session:
         out["transactions"] = (
@@ -306,6 +312,17 @@ async def measure_one(db: Database, actor: Actor, sample: list[Any]) -> dict[str
         return segment.id
 
     _, sid = await timed(db, create_one)
+    try:
+        await _measure_segment(db, actor, sid, sample, out)
+    finally:
+        if not keep:
+            await timed(db, lambda s: service.delete_segment(s, actor, sid))
+    return out
+
+
+async def _measure_segment(
+    db: Database, actor: Actor, sid: Any, sample: list[Any], out: dict[str, Any]
+) -> None:
     first, r1 = await timed(db, lambda s: recalculate_segment(s, actor, sid))
     again, r2 = await timed(db, lambda s: recalculate_segment(s, actor, sid))
     out["one_segment"] = {
@@ -327,7 +344,7 @@ async def measure_one(db: Database, actor: Actor, sample: list[Any]) -> dict[str
         "p95": round(preview[int(0.95 * (len(preview) - 1))], 3),
         "max": round(preview[-1], 3),
     }
-    # The process's first explain also builds its statements (~45 ms once): reported
+    # The process's first explain also builds its statements (20-45 ms once): reported
     # apart, then one request per customer of the sample.
     first_explain, _ = await timed(db, lambda s: service.explain(s, actor, sid, sample[0]))
     explain = []
@@ -341,7 +358,6 @@ async def measure_one(db: Database, actor: Actor, sample: list[Any]) -> dict[str
         "median": round(statistics.median(explain), 4),
         "p95": round(explain[int(0.95 * (len(explain) - 1))], 4),
     }
-    return out
 
 
 async def measure_incremental(db: Database, actor: Actor, sample: list[Any]) -> dict[str, Any]:
@@ -416,35 +432,36 @@ async def main(args: argparse.Namespace) -> None:
 
 
 async def rerun(t: Target, args: argparse.Namespace) -> None:
-    """Measure one part again (`--only incremental` or `one`) into this size's result file
-    of today, keeping the earlier figures beside the new ones."""
+    """Measure one part again (`--only incremental` or `one`) on the loaded database. The
+    full run's figures in today's result file stay as they were; each rerun is appended
+    under `reruns.<part>` with its own machine facts and transaction count."""
     path = (
         RESULTS / f"{datetime.now(UTC).date().isoformat()}-segments-{t.label}-{args.customers}.json"
     )
     result = json.loads(path.read_text())
-    results = result["results"]
     before = machine.load_average()
     if args.only == "incremental":
-        results["incremental_one_customer_s_before"] = results.get("incremental_one_customer_s")
-        results["incremental_one_customer_s"] = await remeasure_incremental(t)
-        new = results["incremental_one_customer_s"]
+        new = {"incremental_one_customer_s": await remeasure_incremental(t)}
     else:
         db = Database(t.url)
         try:
             org, sample = await _organization_and_sample(db)
-            new = await measure_one(db, Actor.system(org, label="bench"), sample)
+            new = await measure_one(db, Actor.system(org, label="bench"), sample, keep=False)
         finally:
             await db.dispose()
-        for key, value in new.items():
-            if key in results and key != "transactions":
-                results[f"{key}_before"] = results[key]
-            results[key] = value
     facts = await machine.facts(args.postgres_url if args.db == "postgres" else None)
-    result.setdefault("reruns", {})[args.only] = {
-        **facts,
-        "load_average_before": before,
-        "load_average_after": machine.load_average(),
-    }
+    runs = result.setdefault("reruns", {}).get(args.only)
+    if not isinstance(runs, list):  # the first reruns were recorded as a single entry
+        runs = [runs] if runs else []
+    runs.append(
+        {
+            **facts,
+            "load_average_before": before,
+            "load_average_after": machine.load_average(),
+            "results": new,
+        }
+    )
+    result["reruns"][args.only] = runs
     path.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps(new, indent=2, default=str), "written", path)
 

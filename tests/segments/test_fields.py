@@ -3,10 +3,12 @@ answer is the expected one (and the evaluator agrees), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.dialects import postgresql
 
 from clientbase.db.session import dialect_name
 from clientbase.segments.compiler import Compiler, Scope
@@ -282,3 +284,27 @@ async def test_business_scope_counts_that_business_only(session, known):
             names[c] for c in (await session.execute(Compiler(scope).select_ids(tree))).scalars()
         }
         assert got == expected  # bob bought in business 1 but is a member of business 0 only
+
+
+@pytest.mark.parametrize(
+    ("rule", "reads_zero"),
+    [
+        ({"field": "total_spent", "operator": "greater_than", "value": 10}, False),
+        ({"field": "order_count", "operator": "in", "value": [2, 3]}, False),
+        ({"field": "total_spent", "operator": "not_equals", "value": 60}, False),
+        ({"field": "order_count", "operator": "less_than", "value": 1}, True),
+        ({"field": "total_spent", "operator": "not_equals", "value": 0}, True),
+    ],
+)
+@pytest.mark.parametrize("timeframe", [None, "last_365_days"])
+async def test_a_missing_total_is_read_as_zero_only_where_the_rule_needs_it(
+    rule, reads_zero, timeframe
+):  # type: ignore[no-untyped-def]
+    """Not a result (the tests above check those) but the query's shape: the bare column
+    lets PostgreSQL join only the customers with purchases."""
+    now = datetime.now(UTC)
+    scope = Scope(uuid.uuid4(), now, "postgresql", windows_as_of=now - timedelta(hours=1))
+    criteria = {"operator": "AND", "rules": [{**rule, "timeframe": timeframe}]}
+    query = Compiler(scope).select_ids(parse_criteria(criteria, CATALOGUE))
+    sql = str(query.compile(dialect=postgresql.dialect()))
+    assert ("coalesce" in sql) is reads_zero
