@@ -424,6 +424,9 @@ async def main(args: argparse.Namespace) -> None:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{result['date']}-segments-{t.label}-{args.customers}.json"
+    if path.exists():  # a second full run the same day keeps the first one's figures
+        previous = json.loads(path.read_text())
+        result["earlier_runs"] = [*previous.pop("earlier_runs", []), previous]
     path.write_text(json.dumps(result, indent=2, default=str))
     print(json.dumps(result["results"], indent=2, default=str))
     print("written", path)

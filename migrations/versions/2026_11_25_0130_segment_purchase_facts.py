@@ -13,13 +13,12 @@ Revises: 0008
 Create Date: 2026-11-25 01:30:00+00:00
 """
 
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from clientbase.db.migrate import batch_alter
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -105,7 +104,7 @@ def _items_know_their_purchase() -> None:
         """
     )
     op.drop_index(OLD_CATEGORY_INDEX, table_name="transaction_items")
-    with _sqlite_copy("transaction_items") as batch_op:
+    with batch_alter("transaction_items") as batch_op:
         for column in ("customer_id", "occurred_at", "counted"):
             batch_op.alter_column(column, nullable=False)
     op.create_index(
@@ -117,25 +116,14 @@ def _items_know_their_purchase() -> None:
     )
 
 
-@contextmanager
-def _sqlite_copy(table: str) -> Iterator[Any]:
-    """batch_alter_table: SQLite rebuilds the table, reflecting it and the tables it
-    refers to; the customers table's expression indexes cannot be reflected (and are not
-    copied: only this table is rebuilt), which SQLAlchemy reports as a warning."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
-        with op.batch_alter_table(table) as batch_op:
-            yield batch_op
-
-
 def downgrade() -> None:
     op.drop_index(CATEGORY_INDEX, table_name="transaction_items")
     op.create_index(OLD_CATEGORY_INDEX, "transaction_items", ["organization_id", "category"])
-    with _sqlite_copy("transaction_items") as batch_op:
+    with batch_alter("transaction_items") as batch_op:
         for column in ("counted", "occurred_at", "customer_id"):
             batch_op.drop_column(column)
     op.drop_index("ix_customer_metrics_windows_stale", table_name="customer_metrics")
-    with _sqlite_copy("customer_metrics") as batch_op:
+    with batch_alter("customer_metrics") as batch_op:
         batch_op.drop_column("windows_stale")
     op.drop_table("purchase_window_state")
     op.drop_index(

@@ -1,5 +1,5 @@
-"""Migrations go down and up again on a database of their own, and 0009 fills the items'
-purchase columns from their transactions."""
+"""Migrations go down and up again on a database of their own: 0009 fills the items'
+purchase columns from their transactions, 0011 returns membership events to the outbox."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from sqlalchemy.engine import make_url
 
 from clientbase.db.migrate import alembic_config, upgrade_to_head
 from clientbase.db.session import Database, session_scope
+from clientbase.events import service as events
+from clientbase.segments import membership_service as memberships
+from clientbase.segments import service as segments
+from clientbase.segments.api_schemas import SegmentCreate
 from clientbase.transactions import service as transactions
 from clientbase.transactions.models import TransactionItem
 from clientbase.transactions.schemas import TransactionCreate
@@ -98,3 +102,50 @@ async def test_purchase_facts_migration_goes_down_and_fills_items_on_the_way_up(
         (customer.id, at, False, Decimal("9.50")),
     ]
     assert kept == 1  # the buyer's metrics survived the round trip
+
+
+async def feed(db: Database, org):  # type: ignore[no-untyped-def]
+    async with session_scope(db) as session:
+        page = await events.pull(session, org.actor(), after=None, limit=100)
+        return [(e.seq, e.event_type, e.aggregate_id, e.payload) for e in page.items]
+
+
+async def test_membership_events_return_to_the_outbox_going_down_and_stay_once_going_up(
+    scratch, settings
+):  # type: ignore[no-untyped-def]
+    await upgrade_to_head(scratch.engine)
+    async with session_scope(scratch) as session:
+        org = await make_org(session, settings.model_copy(update={"database_url": scratch.url}))
+        customer = await create_customer(session, org)
+        segment, _ = await segments.create_segment(
+            session, org.actor(), SegmentCreate(name="Hand-picked", type="static")
+        )
+        await session.commit()
+        await memberships.assign_static(session, org.actor(), customer.id, [segment.id])
+    before = await feed(scratch, org)
+    assigned = [e for e in before if e[1] == "segment.assigned"]
+    assert assigned == [
+        (
+            assigned[0][0],
+            "segment.assigned",
+            customer.id,
+            {
+                "segment_id": str(segment.id),
+                "segment_name": "Hand-picked",
+                "customer_id": str(customer.id),
+                "reason": "manual",
+            },
+        )
+    ]
+
+    await downgrade(scratch, "0010")
+    async with scratch.engine.connect() as conn:
+        moved = (
+            await conn.execute(
+                text("SELECT seq FROM outbox_events WHERE event_type = 'segment.assigned'")
+            )
+        ).scalars()
+        assert list(moved) == [assigned[0][0]]
+
+    await upgrade_to_head(scratch.engine)
+    assert await feed(scratch, org) == before

@@ -15,7 +15,7 @@ from clientbase.core.errors import NotFound
 from clientbase.customers import service as customers
 from clientbase.customers.models import Customer
 from clientbase.customers.schemas import CustomerUpdate
-from clientbase.events.models import OutboxEvent
+from clientbase.events import service as events
 from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
 from clientbase.jobs.registry import HANDLERS
@@ -38,10 +38,9 @@ RICH = {
 
 
 async def events_of(session, org, event_type):
-    stmt = select(OutboxEvent).where(
-        OutboxEvent.organization_id == org.id, OutboxEvent.event_type == event_type
-    )
-    return list((await session.execute(stmt)).scalars())
+    """The organization's events of this type, as consumers pull them from the feed."""
+    page = await events.pull(session, org.actor(), after=None, limit=1000, event_type=event_type)
+    return page.items
 
 
 async def buy_shoes(session, actor, customer_id, at):
@@ -546,3 +545,120 @@ async def test_a_refresh_for_thousands_of_customers_fits_the_driver(session, org
     ids = [buyer.id, *(uuid.uuid4() for _ in range(9_999))]
     result = await memberships.refresh_for_customers(session, actor, ids)
     assert result["entered"] == recalc.SEGMENTS_PER_QUERY + 3
+
+
+async def test_membership_events_take_their_place_in_the_feed_in_commit_order(session, org):
+    """History rows are the segment events: numbered at commit between the outbox events
+    emitted before and after them in the same transaction, paged and filtered as one feed."""
+    actor = org.actor()
+    first, second = [await create_customer(session, org, rating=r) for r in (9, 8)]
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await session.commit()
+    start = (await events.pull(session, actor, after=None, limit=1000)).next_cursor
+    await customers.update_customer(
+        session, actor, first.id, CustomerUpdate(first_name="Before", version=1)
+    )
+    await recalculate_segment(session, actor, segment.id)
+    await customers.update_customer(
+        session, actor, second.id, CustomerUpdate(first_name="After", version=1)
+    )
+    await session.commit()
+
+    feed = (await events.pull(session, actor, after=start, limit=1000)).items
+    assert [(e.event_type, e.aggregate_id, e.payload.get("reason")) for e in feed] == [
+        ("customer.updated", first.id, None),
+        ("segment.assigned", first.id, "refresh"),  # the edit's incremental refresh
+        ("segment.assigned", second.id, "recalculation"),
+        ("customer.updated", second.id, None),
+    ]
+    assert [e.seq for e in feed] == list(range(int(start) + 1, int(start) + 5))
+    assert feed[2].payload == {
+        "segment_id": str(segment.id),
+        "segment_name": "Rated",
+        "customer_id": str(second.id),
+        "reason": "recalculation",
+    }
+    assert feed[1].aggregate_type == "customer" and feed[1].request_id == actor.request_id
+
+    walked, cursor = [], start
+    while page := (await events.pull(session, actor, after=cursor, limit=1)).items:
+        walked.append(page[0].seq)
+        cursor = str(page[0].seq)
+    assert walked == [e.seq for e in feed]
+    mine = (await events.pull(session, actor, after=start, limit=10, aggregate_id=first.id)).items
+    assert [e.event_type for e in mine] == ["customer.updated", "segment.assigned"]
+    updates = await events.pull(
+        session, actor, after=start, limit=10, event_type="customer.updated"
+    )
+    assert [e.aggregate_id for e in updates.items] == [first.id, second.id]
+
+
+async def test_a_rolled_back_recalculation_leaves_nothing_and_the_next_run_does_it_all(
+    session, org
+):
+    actor = org.actor()
+    for rating in (9, 8):
+        await create_customer(session, org, rating=rating)
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await session.commit()
+    segment_id = segment.id  # the rollback expires the loaded segment
+    head = (await events.pull(session, actor, after=None, limit=1000)).next_cursor
+
+    await recalculate_segment(session, actor, segment_id)
+    await session.rollback()
+    assert await history_count(session, segment_id) == 0
+    members = select(func.count()).where(SegmentMembership.segment_id == segment_id)
+    assert (await session.execute(members)).scalar_one() == 0
+    assert (await events.pull(session, actor, after=head, limit=10)).items == []
+
+    again = await recalculate_segment(session, actor, segment_id)
+    await session.commit()
+    assert (again["entered"], again["member_count"]) == (2, 2)
+    feed = (await events.pull(session, actor, after=head, limit=10)).items
+    assert [e.seq for e in feed if e.event_type == "segment.assigned"] == [
+        int(head) + 1,
+        int(head) + 2,
+    ]
+
+
+async def test_deleting_a_segment_takes_its_memberships_history_and_events(session, org):
+    actor = org.actor()
+    kept, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Kept", criteria=RICH)
+    )
+    gone, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Gone", criteria=RICH)
+    )
+    person = await create_customer(session, org, rating=9)
+    await session.commit()
+    for segment in (kept, gone):
+        await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+
+    await service.delete_segment(session, actor, gone.id)
+    await session.commit()
+    assert await history_count(session, gone.id) == 0
+    assert await history_count(session, kept.id) == 1
+    stmt = select(SegmentMembership.segment_id).where(SegmentMembership.customer_id == person.id)
+    assert list((await session.execute(stmt)).scalars()) == [kept.id]
+    assigned = await events_of(session, org, "segment.assigned")
+    assert [e.payload["segment_name"] for e in assigned] == ["Kept"]
+    assert [e.aggregate_id for e in await events_of(session, org, "segment.deleted")] == [gone.id]
+
+
+async def test_changes_for_a_segment_deleted_meanwhile_are_dropped(session, org):
+    """What the foreign key did: no membership or history for a segment that is gone."""
+    actor = org.actor()
+    person = await create_customer(session, org)
+    result = await recalc.apply_changes(
+        session, actor, entered={(uuid.uuid4(), person.id)}, left=set(), reason="refresh"
+    )
+    await session.commit()
+    assert (result["entered"], result["segments"]) == (0, [])
+    stmt = select(func.count()).select_from(SegmentMembership)
+    assert (await session.execute(stmt)).scalar_one() == 0
+    assert await events_of(session, org, "segment.assigned") == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -39,3 +43,15 @@ def _pending(connection: Connection) -> bool:
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     async with engine.connect() as conn:
         return not await conn.run_sync(_pending)
+
+
+@contextmanager
+def batch_alter(table: str) -> Iterator[Any]:
+    """For migrations: op.batch_alter_table. On SQLite it rebuilds the table, reflecting it
+    and the tables it refers to; the customers table's expression indexes cannot be
+    reflected (and are not copied: only this table is rebuilt), which SQLAlchemy reports as
+    a warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        with op.batch_alter_table(table) as batch_op:
+            yield batch_op

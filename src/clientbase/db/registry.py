@@ -12,17 +12,21 @@ from clientbase.customers import models as _customer_models  # noqa: F401
 from clientbase.db.base import Base
 from clientbase.db.session import register_commit_hook
 from clientbase.events import models as _event_models  # noqa: F401
+from clientbase.events.repository import register_feed_source
 from clientbase.events.service import PENDING_KEY as EVENTS_PENDING
 from clientbase.events.service import seal_pending as seal_events
 from clientbase.jobs import models as _job_models  # noqa: F401
 from clientbase.metrics import models as _metric_models  # noqa: F401
 from clientbase.saved_views import models as _saved_view_models  # noqa: F401
 from clientbase.segments import models as _segment_models  # noqa: F401
+from clientbase.segments.repository import membership_events
 from clientbase.tenancy import models as _tenancy_models  # noqa: F401
 from clientbase.transactions import models as _transaction_models  # noqa: F401
 
 # Audit first, then events: every transaction takes the two head locks in this order.
 register_commit_hook(seal_audit, AUDIT_PENDING)
 register_commit_hook(seal_events, EVENTS_PENDING)
+# A segment's membership history is the feed's segment.assigned / segment.unassigned events.
+register_feed_source(membership_events)
 
 metadata = Base.metadata

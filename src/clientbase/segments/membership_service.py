@@ -63,7 +63,7 @@ async def assign_static(
     remove = {(s, customer_id) for s in current if s not in found}
     segments = {**current, **found}
     await recalc.apply_changes(
-        session, actor, segments, entered=add, left=remove, reason="manual", source="manual"
+        session, actor, entered=add, left=remove, reason="manual", source="manual"
     )
     for pairs, action in ((add, "segment.member_added"), (remove, "segment.member_removed")):
         for segment_id, _ in sorted(pairs):

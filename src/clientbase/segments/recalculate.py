@@ -1,13 +1,13 @@
 """Keeping memberships equal to what the rules say, set-based.
 
 Full recalculation of one segment (on demand, nightly, after a criteria change):
-  0. INSERT INTO <temporary table> SELECT <target>       (the target query runs once)
-  1. INSERT INTO history ... SELECT <target table> WHERE NOT EXISTS <membership> (who enters)
-  2. INSERT INTO history ... SELECT <members> WHERE NOT EXISTS <target table>   (who leaves)
-  3. INSERT INTO memberships ... SELECT <this run's entered history rows>
-     DELETE FROM memberships WHERE customer_id IN <this run's left history rows>
-  4. one segment.assigned / segment.unassigned event per history row, INSERT ... SELECT
-     into the outbox at commit.
+  0. INSERT INTO <target table> SELECT <target>             (the target query runs once)
+  1. INSERT INTO <changes table> the target customers not yet members (who enters)
+     and the members no longer in the target (who leaves)
+  2. INSERT INTO memberships ... SELECT who enters; DELETE who leaves
+  3. at commit, under the feed's head lock: INSERT INTO history ... SELECT <changes>,
+     each row numbered in the event feed (a history row is its segment.assigned /
+     segment.unassigned event).
 Nothing is written when nothing changed. The segment row is locked for the run.
 
 Incremental refresh for a few customers evaluates every dynamic segment restricted to
@@ -114,12 +114,14 @@ async def recalculate_segment(
         tree = parse_criteria(segment.criteria, await catalogue(session, actor))
     scope = await scope_for(session, segment, actor.organization_id, now=now)
     target = await repo.materialise(Compiler(scope).select_ids(tree))
-    entered = await repo.record_entered(segment.id, target, at, reason)
-    left = await repo.record_left(segment.id, target, at, reason)
-    await repo.drop_target(target)
+    changes, entered, left = await repo.changes(segment.id, target)
+    await repo.drop_temporary(target)
     if entered or left:
-        await repo.apply_batch(segment.id, at, "rule", entered=entered, left=left)
-        _emit(session, actor, repo, segment, at, entered, left)
+        await repo.apply_changes(segment.id, changes, at, entered=entered, left=left)
+        write = repo.history_writer(segment.id, changes, at, reason, actor.request_id)
+        events.emit_sequenced(session, actor.organization_id, write)
+    else:
+        await repo.drop_temporary(changes)
     count = segment.member_count + entered - left
     await _store_counts(session, segment, count, at)
     if entered or left:
@@ -132,29 +134,6 @@ async def recalculate_segment(
             changes={"entered": entered, "left": left, "member_count": count, "reason": reason},
         )
     return _result(segment, entered, left)
-
-
-def _emit(
-    session: AsyncSession,
-    actor: Actor,
-    repo: SegmentRepository,
-    segment: Segment,
-    at: datetime,
-    entered: int,
-    left: int,
-) -> None:
-    for action, count, event_type in (
-        ("entered", entered, "segment.assigned"),
-        ("left", left, "segment.unassigned"),
-    ):
-        if count:
-            events.emit_rows(
-                session,
-                actor,
-                event_type,
-                aggregate_type="customer",
-                rows=repo.event_rows(segment, at, action),
-            )
 
 
 async def _store_counts(session: AsyncSession, segment: Segment, count: int, at: datetime) -> None:
@@ -368,23 +347,27 @@ async def _refresh_chunk(
     by_id = {s.id: s for s in segments}
     current = await repo.current(ids, list(by_id))
     return await apply_changes(
-        session, actor, by_id, entered=desired - current, left=current - desired, reason="refresh"
+        session, actor, entered=desired - current, left=current - desired, reason="refresh"
     )
 
 
 async def apply_changes(
     session: AsyncSession,
     actor: Actor,
-    segments: dict[uuid.UUID, Segment],
     *,
     entered: set[tuple[uuid.UUID, uuid.UUID]],
     left: set[tuple[uuid.UUID, uuid.UUID]],
     reason: str,
     source: str = "rule",
 ) -> dict[str, Any]:
-    """Write a known (small) difference: memberships, history, one event each, counts."""
+    """Write a known (small) difference: memberships now; history rows (the events) at
+    commit, numbered in the feed; counts. Changes of a segment deleted meanwhile are
+    dropped."""
     repo = SegmentRepository(session, actor.organization_id)
     at = utcnow()
+    alive = await repo.lock_for_members(sorted({s for s, _ in entered | left}))
+    entered = {pair for pair in entered if pair[0] in alive}
+    left = {pair for pair in left if pair[0] in alive}
     await repo.add_members(
         [
             {"segment_id": s, "customer_id": c, "added_at": at, "source": source}
@@ -393,29 +376,24 @@ async def apply_changes(
     )
     await repo.remove_members(sorted(left))
     history = [
-        {"segment_id": s, "customer_id": c, "action": action, "reason": reason, "at": at}
+        {
+            "organization_id": actor.organization_id,
+            "segment_id": s,
+            "customer_id": c,
+            "action": action,
+            "reason": reason,
+            "at": at,
+            "request_id": actor.request_id,
+        }
         for action, pairs in (("entered", entered), ("left", left))
         for s, c in sorted(pairs)
     ]
-    await repo.write_history(history)
+    if history:
+        events.emit_sequenced(session, actor.organization_id, repo.rows_writer(history))
     deltas: dict[uuid.UUID, int] = {}
     for pairs, sign in ((entered, 1), (left, -1)):
-        for segment_id, customer_id in sorted(pairs):
+        for segment_id, _customer in pairs:
             deltas[segment_id] = deltas.get(segment_id, 0) + sign
-            segment = segments[segment_id]
-            events.emit(
-                session,
-                actor,
-                "segment.assigned" if sign > 0 else "segment.unassigned",
-                aggregate_type="customer",
-                aggregate_id=customer_id,
-                payload={
-                    "segment_id": segment_id,
-                    "segment_name": segment.name,
-                    "customer_id": customer_id,
-                    "reason": reason,
-                },
-            )
     await repo.add_counts(deltas)
     changed = sorted({s for s, _ in entered | left})
     return {

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ColumnElement,
     MetaData,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    case,
     cast,
     delete,
     exists,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.schema import CreateTable, DropTable
@@ -33,6 +36,7 @@ from sqlalchemy.schema import CreateTable, DropTable
 from clientbase.auth.actor import Actor
 from clientbase.auth.permissions import LEAD_STATUSES
 from clientbase.customers.models import Customer
+from clientbase.db.base import JSONType
 from clientbase.db.repository import TenantRepository
 from clientbase.db.session import dialect_name
 from clientbase.segments.models import (
@@ -241,12 +245,6 @@ class SegmentRepository(TenantRepository[Segment]):
                 )
             )
 
-    async def write_history(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(
-                insert(H), [{"organization_id": self.organization_id, **r} for r in rows]
-            )
-
     async def history_page(
         self,
         *,
@@ -277,7 +275,7 @@ class SegmentRepository(TenantRepository[Segment]):
     # of one anti-join at 100,000 customers).
     async def materialise(self, target: Select[Any]) -> Table:
         """The target's customer ids in a temporary table of this run (dropped by
-        `drop_target`; a failed run's rollback takes it with it): the target query runs
+        `drop_temporary`; a failed run's rollback takes it with it): the target query runs
         once, and who enters and who leaves are both read from it."""
         # The target lists each customer once. PostgreSQL hashes it for both differences
         # (a key on 620,000 random ids cost ~1 s to build); SQLite looks ids up in it.
@@ -293,120 +291,130 @@ class SegmentRepository(TenantRepository[Segment]):
             await self.session.execute(text(f"ANALYZE {table.name}"))
         return table
 
-    async def drop_target(self, table: Table) -> None:
+    async def drop_temporary(self, table: Table) -> None:
         await self.session.execute(DropTable(table))
 
-    async def record_entered(
-        self, segment_id: uuid.UUID, target: Table, at: datetime, reason: str
-    ) -> int:
-        """History rows for the target customers not yet members (one statement)."""
-        entering = select(target.c.customer_id).where(
+    async def changes(self, segment_id: uuid.UUID, target: Table) -> tuple[Table, int, int]:
+        """Who enters (target customers not yet members) and who leaves (members no longer
+        in the target), in a temporary table of this run: memberships follow it now, the
+        history (the events) is written from it at commit (`history_writer`)."""
+        table = Table(
+            f"segment_changes_{uuid.uuid4().hex[:16]}",
+            MetaData(),
+            Column("customer_id", Uuid(), nullable=False),
+            Column("action", String(10), nullable=False),
+            prefixes=["TEMPORARY"],
+        )
+        await self.session.execute(CreateTable(table))
+        entering = select(target.c.customer_id, literal("entered")).where(
             ~exists().where(M.segment_id == segment_id, M.customer_id == target.c.customer_id)
         )
-        return await self._history_from(segment_id, entering, "entered", at, reason)
-
-    async def record_left(
-        self, segment_id: uuid.UUID, target: Table, at: datetime, reason: str
-    ) -> int:
-        """History rows for the members no longer in the target (an anti-join with the
-        materialised target: the target query does not run again)."""
-        leaving = select(M.customer_id).where(
+        leaving = select(M.customer_id, literal("left")).where(
             M.segment_id == segment_id, ~exists().where(target.c.customer_id == M.customer_id)
         )
-        return await self._history_from(segment_id, leaving, "left", at, reason)
+        counts = []
+        for rows in (entering, leaving):
+            done = await self.session.execute(
+                insert(table).from_select(["customer_id", "action"], rows)
+            )
+            counts.append(int(done.rowcount or 0))
+        return table, counts[0], counts[1]
 
-    async def _history_from(
-        self, segment_id: uuid.UUID, customers: Any, action: str, at: datetime, reason: str
-    ) -> int:
-        rows = customers.subquery()
-        source = select(
-            literal(self.organization_id).label("organization_id"),
-            literal(segment_id).label("segment_id"),
-            rows.c[0].label("customer_id"),
-            literal(action).label("action"),
-            literal(reason, String()).label("reason"),
-            literal(at, H.__table__.c.at.type).label("at"),
-        )
-        columns = ["organization_id", "segment_id", "customer_id", "action", "reason", "at"]
-        result = await self.session.execute(insert(H).from_select(columns, source))
-        return int(result.rowcount or 0)
-
-    def _batch(self, segment_id: uuid.UUID, at: datetime, action: str) -> Select[Any]:
-        return select(H.customer_id).where(
-            H.organization_id == self.organization_id,
-            H.segment_id == segment_id,
-            H.at == literal(at, H.__table__.c.at.type),
-            H.action == action,
-        )
-
-    async def apply_batch(
-        self, segment_id: uuid.UUID, at: datetime, source: str, *, entered: int, left: int
+    async def apply_changes(
+        self, segment_id: uuid.UUID, changes: Table, at: datetime, *, entered: int, left: int
     ) -> None:
-        """Make memberships follow the history rows this run wrote."""
+        """Make memberships follow a run's changes. New members go in customer order: both
+        of the table's indexes then grow at one end instead of at random places."""
         if entered:
-            batch = self._batch(segment_id, at, "entered").subquery()
+            rows = (
+                select(
+                    literal(self.organization_id),
+                    literal(segment_id),
+                    changes.c.customer_id,
+                    literal(at, M.__table__.c.added_at.type),
+                    literal("rule"),
+                )
+                .where(changes.c.action == "entered")
+                .order_by(changes.c.customer_id)
+            )
+            columns = ["organization_id", "segment_id", "customer_id", "added_at", "source"]
+            await self.session.execute(insert(M).from_select(columns, rows))
+        if left:
+            leaving = select(changes.c.customer_id).where(changes.c.action == "left")
+            if self.dialect == "postgresql":  # one join of the run's leavers (DELETE ... USING)
+                gone = leaving.subquery("leavers")
+                stmt = delete(M).where(
+                    M.segment_id == segment_id, M.customer_id == gone.c.customer_id
+                )
+            else:
+                stmt = delete(M).where(M.segment_id == segment_id, M.customer_id.in_(leaving))
+            await self.session.execute(stmt)
+
+    def history_writer(
+        self,
+        segment_id: uuid.UUID,
+        changes: Table,
+        at: datetime,
+        reason: str,
+        request_id: str | None,
+    ) -> Any:
+        """The commit-time writer of a run's history rows, numbered in the feed from
+        after_seq (see `events.emit_sequenced`); it drops the run's changes table."""
+        organization_id = self.organization_id
+
+        def write(session: Any, after_seq: int) -> int:
+            numbered = select(
+                literal(organization_id).label("organization_id"),
+                literal(segment_id).label("segment_id"),
+                changes.c.customer_id,
+                changes.c.action,
+                literal(reason, String()).label("reason"),
+                literal(at, H.__table__.c.at.type).label("at"),
+                (
+                    literal(after_seq, BigInteger())
+                    + func.row_number().over(order_by=(changes.c.action, changes.c.customer_id))
+                ).label("seq"),
+                literal(request_id, H.__table__.c.request_id.type).label("request_id"),
+            )
+            columns = [c.name for c in numbered.selected_columns]
+            done = session.execute(insert(H).from_select(columns, numbered))
+            session.execute(DropTable(changes))
+            return int(done.rowcount or 0)
+
+        return write
+
+    @staticmethod
+    def rows_writer(rows: list[dict[str, Any]]) -> Any:
+        """The commit-time writer of known history rows (a few customers' changes)."""
+
+        def write(session: Any, after_seq: int) -> int:
+            numbered = [{**row, "seq": after_seq + n} for n, row in enumerate(rows, 1)]
+            session.execute(insert(H), numbered)
+            return len(numbered)
+
+        return write
+
+    async def delete_with_segment(self, segment_id: uuid.UUID) -> None:
+        """Memberships and history have no foreign key to cascade from the segment."""
+        for table in (M, H):
             await self.session.execute(
-                insert(M).from_select(
-                    ["organization_id", "segment_id", "customer_id", "added_at", "source"],
-                    select(
-                        literal(self.organization_id),
-                        literal(segment_id),
-                        batch.c.customer_id,
-                        literal(at, M.__table__.c.added_at.type),
-                        literal(source),
-                    ),
+                delete(table).where(
+                    table.organization_id == self.organization_id, table.segment_id == segment_id
                 )
             )
-        if left:
-            await self.session.execute(self._delete_left(segment_id, at))
 
-    def _delete_left(self, segment_id: uuid.UUID, at: datetime) -> Any:
-        """PostgreSQL joins the run's history rows once (DELETE ... USING); its semi-join
-        plan walked the whole batch per member when both tables were freshly written."""
-        batch = self._batch(segment_id, at, "left")
-        if self.dialect == "postgresql":
-            rows = batch.subquery("leavers")
-            return delete(M).where(M.segment_id == segment_id, M.customer_id == rows.c.customer_id)
-        return delete(M).where(M.segment_id == segment_id, M.customer_id.in_(batch))
-
-    def event_rows(self, segment: Segment, at: datetime, action: str) -> Select[Any]:
-        """aggregate_id, payload, sort_key of the events for one run's changes."""
-        payload = self._json_object(
-            {
-                "segment_id": literal(str(segment.id), String()),
-                "segment_name": literal(segment.name, String()),
-                "customer_id": self._uuid_text(H.customer_id),
-                "reason": H.reason,
-            }
+    async def lock_for_members(self, segment_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of these segments that still exist, held (FOR KEY SHARE) until commit: a
+        segment deleted meanwhile waits for this transaction's memberships, then deletes
+        them (what the foreign key used to do, once per statement instead of per row)."""
+        if not segment_ids:
+            return set()
+        stmt = select(Segment.id).where(
+            Segment.organization_id == self.organization_id, Segment.id.in_(list(segment_ids))
         )
-        return select(
-            H.customer_id.label("aggregate_id"), payload.label("payload"), H.id.label("sort_key")
-        ).where(
-            H.organization_id == self.organization_id,
-            H.segment_id == segment.id,
-            H.at == literal(at, H.__table__.c.at.type),
-            H.action == action,
-        )
-
-    def _json_object(self, pairs: dict[str, Any]) -> Any:
-        args: list[Any] = []
-        for key, value in pairs.items():
-            args += [literal(key, String()), value]
         if self.dialect == "postgresql":
-            return func.jsonb_build_object(*args)
-        return func.json_object(*args)
-
-    def _uuid_text(self, column: Any) -> Any:
-        if self.dialect == "postgresql":
-            return cast(column, Text)
-        parts = [
-            func.substr(column, start, length)
-            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
-        ]
-        out = parts[0]
-        for part in parts[1:]:
-            out = out.op("||")("-").op("||")(part)
-        return func.lower(out)
+            stmt = stmt.with_for_update(key_share=True)
+        return set((await self.session.execute(stmt)).scalars())
 
     async def count_all(self, segment_id: uuid.UUID) -> int:
         stmt = (
@@ -415,3 +423,68 @@ class SegmentRepository(TenantRepository[Segment]):
             .where(M.organization_id == self.organization_id, M.segment_id == segment_id)
         )
         return int((await self.session.execute(stmt)).scalar_one())
+
+
+def _json_object(dialect: str, pairs: dict[str, Any]) -> Any:
+    args: list[Any] = []
+    for key, value in pairs.items():
+        args += [literal(key, String()), value]
+    if dialect == "postgresql":
+        return func.jsonb_build_object(*args)
+    return func.json_object(*args)
+
+
+def _uuid_text(dialect: str, column: Any) -> Any:
+    """A UUID column as its canonical text (SQLite stores 32 hex digits)."""
+    if dialect == "postgresql":
+        return cast(column, Text)
+    parts = [
+        func.substr(column, start, length)
+        for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.op("||")("-").op("||")(part)
+    return func.lower(out)
+
+
+def membership_events(
+    dialect: str,
+    organization_id: uuid.UUID,
+    after_seq: int,
+    event_type: str | None,
+    customer_id: uuid.UUID | None,
+) -> Select[Any] | None:
+    """The feed's segment.assigned / segment.unassigned events past the cursor: the
+    history rows numbered in the feed, shaped as the outbox's feed columns."""
+    actions = {"segment.assigned": "entered", "segment.unassigned": "left"}
+    if event_type and event_type not in actions:
+        return None
+    payload = _json_object(
+        dialect,
+        {
+            "segment_id": _uuid_text(dialect, H.segment_id),
+            "segment_name": Segment.name,
+            "customer_id": _uuid_text(dialect, H.customer_id),
+            "reason": H.reason,
+        },
+    )
+    event = case((H.action == "entered", "segment.assigned"), else_="segment.unassigned")
+    stmt = (
+        select(
+            H.seq.label("seq"),
+            event.label("event_type"),
+            literal("customer", String()).label("aggregate_type"),
+            H.customer_id.label("aggregate_id"),
+            type_coerce(payload, JSONType).label("payload"),
+            H.at.label("occurred_at"),
+            H.request_id.label("request_id"),
+        )
+        .join(Segment, Segment.id == H.segment_id)
+        .where(H.organization_id == organization_id, H.seq > after_seq)
+    )
+    if event_type:
+        stmt = stmt.where(H.action == actions[event_type])
+    if customer_id is not None:
+        stmt = stmt.where(H.customer_id == customer_id)
+    return stmt

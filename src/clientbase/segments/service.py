@@ -173,12 +173,17 @@ async def update_segment(
 
 
 async def delete_segment(session: AsyncSession, actor: Actor, segment_id: uuid.UUID) -> None:
-    """Memberships and history go with the segment."""
+    """Memberships and history go with the segment. The segment is locked first: a
+    recalculation or membership change in flight commits before they are deleted."""
     actor.require(Permission.SEGMENTS_WRITE)
     segment = await get_segment(session, actor, segment_id)
     if segment.is_system:
         raise Conflict("Lifecycle segments are built in and cannot be deleted.")
+    repo = _repo(session, actor)
+    if await repo.lock(segment.id) is None:
+        raise NotFound("Segment not found.")
     _record(session, actor, segment, "segment.deleted", audit.diff(snapshot(segment), {}))
+    await repo.delete_with_segment(segment.id)
     await session.delete(segment)
     await session.flush()
 
