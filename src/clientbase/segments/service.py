@@ -233,10 +233,14 @@ async def preview(session: AsyncSession, actor: Actor, data: PreviewRequest) -> 
     visible = visible_condition(actor)
     if visible is not None:
         ids = ids.where(visible)
-    # One pass: the first ids and the count of all of them (a window over the result),
-    # rather than the criteria evaluated once to count and again to sample.
-    first = ids.add_columns(func.count().over().label("total"))
-    rows = (await session.execute(first.order_by(Customer.id).limit(SAMPLE))).all()
+    # The criteria run once, into a materialised CTE, which gives both the count and the
+    # first ids. Not `count(*) OVER ()` beside a LIMIT: PostgreSQL costs that window as if
+    # the LIMIT spared most of its input, and at 1,000,000 customers it once chose a nested
+    # loop over 480,000 window rows per customer (cancelled after 12 minutes, against 1.6 s).
+    target = ids.cte("target").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(target).scalar_subquery()
+    first = select(target.c.id, total.label("total")).order_by(target.c.id).limit(SAMPLE)
+    rows = (await session.execute(first)).all()
     count = rows[0].total if rows else 0
     sample = await session.execute(
         select(Customer).where(Customer.id.in_([row.id for row in rows])).order_by(Customer.id)
