@@ -21,7 +21,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    exists,
+    except_,
     func,
     insert,
     literal,
@@ -306,16 +306,22 @@ class SegmentRepository(TenantRepository[Segment]):
             prefixes=["TEMPORARY"],
         )
         await self.session.execute(CreateTable(table))
-        entering = select(target.c.customer_id, literal("entered")).where(
-            ~exists().where(M.segment_id == segment_id, M.customer_id == target.c.customer_id)
-        )
-        leaving = select(M.customer_id, literal("left")).where(
-            M.segment_id == segment_id, ~exists().where(target.c.customer_id == M.customer_id)
-        )
+        # EXCEPT, not NOT EXISTS: a set operation is hashed or sorted whatever the planner
+        # believes. Just after a first materialisation the memberships' statistics still
+        # said "empty", and PostgreSQL's anti-join became a nested loop that scanned the
+        # 624,000-row target for each of the 624,000 members (cancelled after 11 minutes).
+        members = select(M.customer_id).where(M.segment_id == segment_id)
+        targeted = select(target.c.customer_id)
         counts = []
-        for rows in (entering, leaving):
+        for action, difference in (
+            ("entered", except_(targeted, members)),
+            ("left", except_(members, targeted)),
+        ):
+            rows = difference.subquery()
             done = await self.session.execute(
-                insert(table).from_select(["customer_id", "action"], rows)
+                insert(table).from_select(
+                    ["customer_id", "action"], select(rows.c.customer_id, literal(action))
+                )
             )
             counts.append(int(done.rowcount or 0))
         return table, counts[0], counts[1]
