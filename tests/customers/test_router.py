@@ -490,6 +490,16 @@ async def test_bulk_create_creates_valid_rows_and_reports_the_rest_by_index(clie
     assert errors[5][0]["field"] == "colour"
     assert errors[6][0]["field"] == "name"
     assert set(await listed(client, org)) == {existing["id"], *(c["id"] for c in result["created"])}
+    # A failed item's savepoint takes only its own audit entry and event with it.
+    created = [c["id"] for c in result["created"]]
+    feed = await client.get(
+        f"{API}/events", params={"type": "customer.created"}, headers=org.headers()
+    )
+    assert [e["aggregate_id"] for e in feed.json()["items"]] == [existing["id"], *created]
+    audit = await client.get(
+        f"{API}/audit", params={"action": "customer.created"}, headers=org.headers()
+    )
+    assert {e["entity_id"] for e in audit.json()["items"]} == {existing["id"], *created}
 
 
 async def test_bulk_create_takes_at_most_1000_items(client, org):

@@ -110,6 +110,19 @@ async def feed(db: Database, org):  # type: ignore[no-untyped-def]
         return [(e.seq, e.event_type, e.aggregate_id, e.payload) for e in page.items]
 
 
+async def foreign_keys(db: Database) -> dict[str, list[str]]:
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(
+            lambda c: {
+                short: sorted(k["referred_table"] for k in inspect(c).get_foreign_keys(table))
+                for short, table in (
+                    ("segment_memberships", "segment_memberships"),
+                    ("history", "segment_membership_history"),
+                )
+            }
+        )
+
+
 async def test_membership_events_return_to_the_outbox_going_down_and_stay_once_going_up(
     scratch, settings
 ):  # type: ignore[no-untyped-def]
@@ -122,6 +135,9 @@ async def test_membership_events_return_to_the_outbox_going_down_and_stay_once_g
         )
         await session.commit()
         await memberships.assign_static(session, org.actor(), customer.id, [segment.id])
+    assert await foreign_keys(scratch) == {"segment_memberships": [], "history": []}
+    async with session_scope(scratch) as session:  # its history and event outlive it
+        await segments.delete_segment(session, org.actor(), segment.id)
     before = await feed(scratch, org)
     assigned = [e for e in before if e[1] == "segment.assigned"]
     assert assigned == [
@@ -139,6 +155,10 @@ async def test_membership_events_return_to_the_outbox_going_down_and_stay_once_g
     ]
 
     await downgrade(scratch, "0010")
+    assert await foreign_keys(scratch) == {
+        "segment_memberships": ["customers", "organizations", "segments"],
+        "history": ["customers", "organizations", "segments"],
+    }
     async with scratch.engine.connect() as conn:
         moved = (
             await conn.execute(

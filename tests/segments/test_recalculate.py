@@ -22,7 +22,7 @@ from clientbase.jobs.registry import HANDLERS
 from clientbase.segments import membership_service as memberships
 from clientbase.segments import recalculate as recalc
 from clientbase.segments import service
-from clientbase.segments.api_schemas import SegmentCreate
+from clientbase.segments.api_schemas import SegmentCreate, SegmentUpdate
 from clientbase.segments.models import SegmentMembership, SegmentMembershipHistory
 from clientbase.segments.recalculate import recalculate_segment
 from clientbase.segments.repository import SegmentRepository
@@ -455,8 +455,6 @@ async def test_incremental_refresh_follows_the_clock_and_the_criteria(session, o
     evaluates at its own time (days, ages, windows) and a changed rule is a new query."""
     from datetime import timedelta
 
-    from clientbase.segments.api_schemas import SegmentUpdate
-
     actor = org.actor()
     now = datetime.now(UTC).replace(microsecond=0)
     later = now + timedelta(days=12)
@@ -625,7 +623,9 @@ async def test_a_rolled_back_recalculation_leaves_nothing_and_the_next_run_does_
     ]
 
 
-async def test_deleting_a_segment_takes_its_memberships_history_and_events(session, org):
+async def test_deleting_a_segment_takes_its_memberships_and_keeps_its_events(session, org):
+    """The feed never loses an event it numbered: a deleted or renamed segment's
+    membership events stay as they were sent."""
     actor = org.actor()
     kept, _ = await service.create_segment(
         session, actor, SegmentCreate(name="Kept", criteria=RICH)
@@ -638,27 +638,93 @@ async def test_deleting_a_segment_takes_its_memberships_history_and_events(sessi
     for segment in (kept, gone):
         await recalculate_segment(session, actor, segment.id)
     await session.commit()
+    sent = await events_of(session, org, "segment.assigned")
 
+    await service.update_segment(
+        session, actor, kept.id, SegmentUpdate(name="Kept, renamed", version=kept.version)
+    )
     await service.delete_segment(session, actor, gone.id)
     await session.commit()
-    assert await history_count(session, gone.id) == 0
-    assert await history_count(session, kept.id) == 1
     stmt = select(SegmentMembership.segment_id).where(SegmentMembership.customer_id == person.id)
     assert list((await session.execute(stmt)).scalars()) == [kept.id]
-    assigned = await events_of(session, org, "segment.assigned")
-    assert [e.payload["segment_name"] for e in assigned] == ["Kept"]
+    assert await history_count(session, gone.id) == 1
+    again = await events_of(session, org, "segment.assigned")
+    assert [(e.seq, e.payload) for e in again] == [(e.seq, e.payload) for e in sent]
+    assert sorted(e.payload["segment_name"] for e in again) == ["Gone", "Kept"]
     assert [e.aggregate_id for e in await events_of(session, org, "segment.deleted")] == [gone.id]
 
 
 async def test_changes_for_a_segment_deleted_meanwhile_are_dropped(session, org):
-    """What the foreign key did: no membership or history for a segment that is gone."""
+    """What the foreign key did: no membership, history or count for a segment that is
+    gone by the time the change is written."""
     actor = org.actor()
     person = await create_customer(session, org)
-    result = await recalc.apply_changes(
-        session, actor, entered={(uuid.uuid4(), person.id)}, left=set(), reason="refresh"
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Short-lived", type="static")
     )
     await session.commit()
-    assert (result["entered"], result["segments"]) == (0, [])
+    segment_id = segment.id
+    await service.delete_segment(session, actor, segment_id)
+    await session.commit()
+
+    applied = await recalc.apply_changes(
+        session, actor, entered={(segment_id, person.id)}, left=set(), reason="manual"
+    )
+    await session.commit()
+    assert applied.summary() == {"entered": 0, "left": 0, "segments": [], "customers": []}
     stmt = select(func.count()).select_from(SegmentMembership)
     assert (await session.execute(stmt)).scalar_one() == 0
-    assert await events_of(session, org, "segment.assigned") == []
+    assert await history_count(session, segment_id) == 0
+
+
+async def test_a_change_a_recalculation_already_made_is_not_made_twice(session, org):
+    """An incremental refresh computed before a recalculation committed may carry
+    changes that are already there: entering twice would break the primary key, leaving
+    twice would count twice."""
+    actor = org.actor()
+    member, outsider = [await create_customer(session, org, rating=r) for r in (9, 3)]
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await session.commit()
+    await recalculate_segment(session, actor, segment.id)
+    await session.commit()
+
+    applied = await recalc.apply_changes(
+        session,
+        actor,
+        entered={(segment.id, member.id)},
+        left={(segment.id, outsider.id)},
+        reason="refresh",
+    )
+    await session.commit()
+    assert (applied.entered, applied.left) == (set(), set())
+    assert await history_count(session, segment.id) == 1
+    assert (await service.get_segment(session, actor, segment.id)).member_count == 1
+
+
+async def temporary_tables(session):
+    if session.bind.dialect.name == "sqlite":
+        stmt = text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'segment%'")
+    else:
+        stmt = text(
+            "SELECT relname FROM pg_class "
+            "WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'segment%'"
+        )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def test_a_run_leaves_no_temporary_table_behind(session, org):
+    actor = org.actor()
+    await create_customer(session, org, rating=9)
+    segment, _ = await service.create_segment(
+        session, actor, SegmentCreate(name="Rated", criteria=RICH)
+    )
+    await session.commit()
+    for _ in range(2):  # with a change (history written at commit), then without
+        await recalculate_segment(session, actor, segment.id)
+        await session.commit()
+        assert await temporary_tables(session) == []
+    await recalculate_segment(session, actor, segment.id)
+    await session.rollback()
+    assert await temporary_tables(session) == []

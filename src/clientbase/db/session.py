@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from clientbase.core.errors import ClientbaseError
 from clientbase.db.url import async_url
@@ -102,14 +103,40 @@ def register_commit_hook(hook: Callable[[Session], None], pending_key: str) -> N
 
 @event.listens_for(ClientbaseSession, "before_commit")
 def _run_commit_hooks(session: Session) -> None:
+    """At the transaction's commit, not at a savepoint's release (which fires this event
+    too): sealing there took the heads' locks early and put what was pended before the
+    savepoint inside it, where rolling the savepoint back undid it."""
+    if session.in_nested_transaction():
+        return
     for hook in ClientbaseSession.commit_hooks:
         hook(session)
 
 
-@event.listens_for(ClientbaseSession, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    for key in ClientbaseSession.pending_keys:
-        session.info.pop(key, None)
+MARKS_KEY = "pending_marks"
+
+
+@event.listens_for(ClientbaseSession, "after_transaction_create")
+def _mark_pending(session: Session, transaction: SessionTransaction) -> None:
+    """Where each pending list stood when a savepoint began."""
+    if transaction.nested:
+        marks = session.info.setdefault(MARKS_KEY, weakref.WeakKeyDictionary())
+        marks[transaction] = {
+            key: len(session.info.get(key, ())) for key in ClientbaseSession.pending_keys
+        }
+
+
+@event.listens_for(ClientbaseSession, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rolled-back savepoint drops only what was appended inside it (the failed item
+    of a bulk request keeps the others' audit entries and events); a rolled-back
+    transaction drops everything."""
+    if previous_transaction.nested:
+        marks = session.info.get(MARKS_KEY, {}).get(previous_transaction, {})
+        for key, length in marks.items():
+            del session.info.get(key, [])[length:]
+    elif previous_transaction.parent is None:
+        for key in ClientbaseSession.pending_keys:
+            session.info.pop(key, None)
 
 
 def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSession]:

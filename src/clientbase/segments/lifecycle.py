@@ -247,6 +247,7 @@ async def recalculate_lifecycle(
             None if business.is_default else business.name,
             thresholds_of(stored.thresholds if stored else None),
         )
+        await repo.lock_all([segments[key].id for key in ORDER])
         for key in ORDER:
             result = await recalculate_segment(
                 session, actor, segments[key].id, now=now, reason="lifecycle"

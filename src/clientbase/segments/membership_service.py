@@ -62,10 +62,13 @@ async def assign_static(
     add = {(s, customer_id) for s in wanted if s not in current}
     remove = {(s, customer_id) for s in current if s not in found}
     segments = {**current, **found}
-    await recalc.apply_changes(
+    applied = await recalc.apply_changes(
         session, actor, entered=add, left=remove, reason="manual", source="manual"
     )
-    for pairs, action in ((add, "segment.member_added"), (remove, "segment.member_removed")):
+    for pairs, action in (
+        (applied.entered, "segment.member_added"),
+        (applied.left, "segment.member_removed"),
+    ):
         for segment_id, _ in sorted(pairs):
             audit.record(
                 session,

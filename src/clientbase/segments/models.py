@@ -53,8 +53,8 @@ class Unkeyed:
     """Memberships and history have no foreign keys: each key is a per-row trigger, and a
     first materialisation writes ~624,000 rows at 1,000,000 customers (2.4 s without keys,
     9.1 s with them, migration 0011). Their rows come from queries over the organization's
-    own customers and segments; `SegmentRepository` deletes them with their segment and
-    locks the segments it writes for."""
+    own customers and segments; `SegmentRepository` locks the segments it writes for and
+    deletes a segment's memberships with it. History stays: it is the event feed."""
 
     organization_id: Mapped[uuid.UUID]
     segment_id: Mapped[uuid.UUID]
@@ -74,8 +74,9 @@ class SegmentMembership(Unkeyed, Base):
 class SegmentMembershipHistory(Unkeyed, Base):
     """Append-only: one row per change of membership, with why. Each row is also the
     change's `segment.assigned` / `segment.unassigned` event: `seq` is its place in the
-    organization's feed, given at commit (NULL for rows older than migration 0011, whose
-    events are in the outbox)."""
+    organization's feed, given at commit, and `segment_name` the name it was sent with
+    (both NULL for rows older than migration 0011, whose events are in the outbox). Rows
+    outlive their segment, as events outlive what they tell of."""
 
     __tablename__ = "segment_membership_history"
     __table_args__ = (
@@ -89,6 +90,7 @@ class SegmentMembershipHistory(Unkeyed, Base):
     reason: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     seq: Mapped[int | None] = mapped_column(BigInteger)
+    segment_name: Mapped[str | None] = mapped_column(String(100))
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -118,7 +118,7 @@ async def recalculate_segment(
     await repo.drop_temporary(target)
     if entered or left:
         await repo.apply_changes(segment.id, changes, at, entered=entered, left=left)
-        write = repo.history_writer(segment.id, changes, at, reason, actor.request_id)
+        write = repo.history_writer(segment, changes, at, reason, actor.request_id)
         events.emit_sequenced(session, actor.organization_id, write)
     else:
         await repo.drop_temporary(changes)
@@ -346,9 +346,27 @@ async def _refresh_chunk(
         desired |= {(row[1], row[0]) for row in rows}
     by_id = {s.id: s for s in segments}
     current = await repo.current(ids, list(by_id))
-    return await apply_changes(
+    applied = await apply_changes(
         session, actor, entered=desired - current, left=current - desired, reason="refresh"
     )
+    return applied.summary()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The (segment_id, customer_id) pairs a change really wrote."""
+
+    entered: set[tuple[uuid.UUID, uuid.UUID]]
+    left: set[tuple[uuid.UUID, uuid.UUID]]
+
+    def summary(self) -> dict[str, Any]:
+        changed = self.entered | self.left
+        return {
+            "entered": len(self.entered),
+            "left": len(self.left),
+            "segments": sorted({str(s) for s, _ in changed}),
+            "customers": sorted({str(c) for _, c in changed}),
+        }
 
 
 async def apply_changes(
@@ -359,15 +377,20 @@ async def apply_changes(
     left: set[tuple[uuid.UUID, uuid.UUID]],
     reason: str,
     source: str = "rule",
-) -> dict[str, Any]:
+) -> Applied:
     """Write a known (small) difference: memberships now; history rows (the events) at
-    commit, numbered in the feed; counts. Changes of a segment deleted meanwhile are
-    dropped."""
+    commit, numbered in the feed; counts.
+
+    The segments are locked first and their memberships of these customers read again:
+    a recalculation that committed meanwhile may have made some of the changes already
+    (entering twice would break the primary key, leaving twice would count twice), and a
+    segment deleted meanwhile takes no change."""
     repo = SegmentRepository(session, actor.organization_id)
     at = utcnow()
-    alive = await repo.lock_for_members(sorted({s for s, _ in entered | left}))
-    entered = {pair for pair in entered if pair[0] in alive}
-    left = {pair for pair in left if pair[0] in alive}
+    names = await repo.lock_for_members(sorted({s for s, _ in entered | left}))
+    current = await repo.current(sorted({c for _, c in entered | left}), list(names))
+    entered = {pair for pair in entered if pair[0] in names and pair not in current}
+    left = {pair for pair in left if pair[0] in names and pair in current}
     await repo.add_members(
         [
             {"segment_id": s, "customer_id": c, "added_at": at, "source": source}
@@ -383,6 +406,7 @@ async def apply_changes(
             "action": action,
             "reason": reason,
             "at": at,
+            "segment_name": names[s],
             "request_id": actor.request_id,
         }
         for action, pairs in (("entered", entered), ("left", left))
@@ -395,10 +419,4 @@ async def apply_changes(
         for segment_id, _customer in pairs:
             deltas[segment_id] = deltas.get(segment_id, 0) + sign
     await repo.add_counts(deltas)
-    changed = sorted({s for s, _ in entered | left})
-    return {
-        "entered": len(entered),
-        "left": len(left),
-        "segments": [str(s) for s in changed],
-        "customers": sorted({str(c) for _, c in entered | left}),
-    }
+    return Applied(entered, left)

@@ -150,7 +150,7 @@ class SegmentRepository(TenantRepository[Segment]):
         return {s.lifecycle: s for s in (await self.session.execute(stmt)).scalars()}  # type: ignore[misc]
 
     async def add_counts(self, deltas: dict[uuid.UUID, int]) -> None:
-        for segment_id, delta in deltas.items():
+        for segment_id, delta in sorted(deltas.items()):  # id order, like the locks
             if delta:
                 await self.session.execute(
                     update(Segment)
@@ -358,7 +358,7 @@ class SegmentRepository(TenantRepository[Segment]):
 
     def history_writer(
         self,
-        segment_id: uuid.UUID,
+        segment: Segment,
         changes: Table,
         at: datetime,
         reason: str,
@@ -366,7 +366,7 @@ class SegmentRepository(TenantRepository[Segment]):
     ) -> Any:
         """The commit-time writer of a run's history rows, numbered in the feed from
         after_seq (see `events.emit_sequenced`); it drops the run's changes table."""
-        organization_id = self.organization_id
+        organization_id, segment_id, name = self.organization_id, segment.id, segment.name
 
         def write(session: Any, after_seq: int) -> int:
             numbered = select(
@@ -380,6 +380,7 @@ class SegmentRepository(TenantRepository[Segment]):
                     literal(after_seq, BigInteger())
                     + func.row_number().over(order_by=(changes.c.action, changes.c.customer_id))
                 ).label("seq"),
+                literal(name, H.__table__.c.segment_name.type).label("segment_name"),
                 literal(request_id, H.__table__.c.request_id.type).label("request_id"),
             )
             columns = [c.name for c in numbered.selected_columns]
@@ -400,27 +401,48 @@ class SegmentRepository(TenantRepository[Segment]):
 
         return write
 
-    async def delete_with_segment(self, segment_id: uuid.UUID) -> None:
-        """Memberships and history have no foreign key to cascade from the segment."""
-        for table in (M, H):
-            await self.session.execute(
-                delete(table).where(
-                    table.organization_id == self.organization_id, table.segment_id == segment_id
-                )
-            )
+    async def delete_memberships(self, segment_id: uuid.UUID) -> None:
+        """No foreign key cascades from the segment. Its history stays: it is the feed's
+        record of the membership events already numbered and perhaps delivered."""
+        await self.session.execute(
+            delete(M).where(M.organization_id == self.organization_id, M.segment_id == segment_id)
+        )
 
-    async def lock_for_members(self, segment_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of these segments that still exist, held (FOR KEY SHARE) until commit: a
-        segment deleted meanwhile waits for this transaction's memberships, then deletes
-        them (what the foreign key used to do, once per statement instead of per row)."""
+    async def lock_for_members(self, segment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Names of those of these segments that still exist, held until commit with FOR KEY SHARE
+        (what the foreign key took, once per statement instead of per row), in id order so
+        two writers never wait on each other crosswise. A recalculation in flight
+        (FOR UPDATE) is waited for; a segment being deleted is waited for and then absent;
+        edits of the segment and other writers of its members are not held up."""
         if not segment_ids:
-            return set()
-        stmt = select(Segment.id).where(
-            Segment.organization_id == self.organization_id, Segment.id.in_(list(segment_ids))
+            return {}
+        stmt = (
+            select(Segment.id, Segment.name)
+            .where(
+                Segment.organization_id == self.organization_id,
+                Segment.id.in_(sorted(segment_ids)),
+            )
+            .order_by(Segment.id)
         )
         if self.dialect == "postgresql":
-            stmt = stmt.with_for_update(key_share=True)
-        return set((await self.session.execute(stmt)).scalars())
+            stmt = stmt.with_for_update(read=True, key_share=True)
+        return {row.id: row.name for row in await self.session.execute(stmt)}
+
+    async def lock_all(self, segment_ids: Sequence[uuid.UUID]) -> None:
+        """FOR UPDATE, in id order: for a transaction that recalculates several segments
+        (the lifecycle ones), so it never holds one while waiting for another."""
+        if self.dialect != "postgresql" or not segment_ids:
+            return
+        stmt = (
+            select(Segment.id)
+            .where(
+                Segment.organization_id == self.organization_id,
+                Segment.id.in_(sorted(segment_ids)),
+            )
+            .order_by(Segment.id)
+            .with_for_update()
+        )
+        await self.session.execute(stmt)
 
     async def count_all(self, segment_id: uuid.UUID) -> int:
         stmt = (
@@ -462,7 +484,8 @@ def membership_events(
     customer_id: uuid.UUID | None,
 ) -> Select[Any] | None:
     """The feed's segment.assigned / segment.unassigned events past the cursor: the
-    history rows numbered in the feed, shaped as the outbox's feed columns."""
+    history rows numbered in the feed, shaped as the outbox's feed columns. The payload is
+    what it was at commit, whatever became of the segment since."""
     actions = {"segment.assigned": "entered", "segment.unassigned": "left"}
     if event_type and event_type not in actions:
         return None
@@ -470,25 +493,21 @@ def membership_events(
         dialect,
         {
             "segment_id": _uuid_text(dialect, H.segment_id),
-            "segment_name": Segment.name,
+            "segment_name": H.segment_name,
             "customer_id": _uuid_text(dialect, H.customer_id),
             "reason": H.reason,
         },
     )
     event = case((H.action == "entered", "segment.assigned"), else_="segment.unassigned")
-    stmt = (
-        select(
-            H.seq.label("seq"),
-            event.label("event_type"),
-            literal("customer", String()).label("aggregate_type"),
-            H.customer_id.label("aggregate_id"),
-            type_coerce(payload, JSONType).label("payload"),
-            H.at.label("occurred_at"),
-            H.request_id.label("request_id"),
-        )
-        .join(Segment, Segment.id == H.segment_id)
-        .where(H.organization_id == organization_id, H.seq > after_seq)
-    )
+    stmt = select(
+        H.seq.label("seq"),
+        event.label("event_type"),
+        literal("customer", String()).label("aggregate_type"),
+        H.customer_id.label("aggregate_id"),
+        type_coerce(payload, JSONType).label("payload"),
+        H.at.label("occurred_at"),
+        H.request_id.label("request_id"),
+    ).where(H.organization_id == organization_id, H.seq > after_seq)
     if event_type:
         stmt = stmt.where(H.action == actions[event_type])
     if customer_id is not None:

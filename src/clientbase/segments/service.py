@@ -173,8 +173,9 @@ async def update_segment(
 
 
 async def delete_segment(session: AsyncSession, actor: Actor, segment_id: uuid.UUID) -> None:
-    """Memberships and history go with the segment. The segment is locked first: a
-    recalculation or membership change in flight commits before they are deleted."""
+    """Memberships go with the segment; its history stays (it is the feed's membership
+    events). The segment is locked first: a recalculation or membership change in flight
+    commits before its memberships are deleted."""
     actor.require(Permission.SEGMENTS_WRITE)
     segment = await get_segment(session, actor, segment_id)
     if segment.is_system:
@@ -183,7 +184,7 @@ async def delete_segment(session: AsyncSession, actor: Actor, segment_id: uuid.U
     if await repo.lock(segment.id) is None:
         raise NotFound("Segment not found.")
     _record(session, actor, segment, "segment.deleted", audit.diff(snapshot(segment), {}))
-    await repo.delete_with_segment(segment.id)
+    await repo.delete_memberships(segment.id)
     await session.delete(segment)
     await session.flush()
 
@@ -237,7 +238,7 @@ async def preview(session: AsyncSession, actor: Actor, data: PreviewRequest) -> 
     # first ids. Not `count(*) OVER ()` beside a LIMIT: PostgreSQL costs that window as if
     # the LIMIT spared most of its input, and at 1,000,000 customers it once chose a nested
     # loop over 480,000 window rows per customer (cancelled after 12 minutes, against 1.6 s).
-    target = ids.cte("target").prefix_with("MATERIALIZED")
+    target = ids.cte("target").prefix_with("MATERIALIZED", dialect="postgresql")
     total = select(func.count()).select_from(target).scalar_subquery()
     first = select(target.c.id, total.label("total")).order_by(target.c.id).limit(SAMPLE)
     rows = (await session.execute(first)).all()
