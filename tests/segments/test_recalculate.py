@@ -279,18 +279,19 @@ async def members_of(session, segment_id):
     return set((await session.execute(stmt)).scalars())
 
 
-async def temporary_targets(session, dialect):
-    if dialect == "sqlite":
-        stmt = text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'segment_target_%'")
+async def temporary_tables(session):
+    """The temporary tables of recalculation runs (targets, changes) this session sees."""
+    if session.bind.dialect.name == "sqlite":
+        stmt = text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'segment_%'")
     else:
         stmt = text(
             "SELECT relname FROM pg_class WHERE relpersistence = 't'"
-            " AND relname LIKE 'segment_target_%' AND pg_table_is_visible(oid)"
+            " AND relname LIKE 'segment_%' AND pg_table_is_visible(oid)"
         )
     return list((await session.execute(stmt)).scalars())
 
 
-async def test_a_recalculation_evaluates_the_target_once(session, org, dialect):
+async def test_a_recalculation_evaluates_the_target_once(session, org):
     """Enterers and leavers together: afterwards the members are exactly the target, the
     rules' query ran once (materialised), and its temporary table is gone."""
     actor = org.actor()
@@ -324,7 +325,7 @@ async def test_a_recalculation_evaluates_the_target_once(session, org, dialect):
     assert sum("customers.rating" in s for s in statements) == 1, statements
     expected = {people[2].id, people[3].id, people[4].id}
     assert await members_of(session, segment.id) == expected
-    assert await temporary_targets(session, dialect) == []
+    assert await temporary_tables(session) == []
 
     history = select(SegmentMembershipHistory.action, SegmentMembershipHistory.customer_id).where(
         SegmentMembershipHistory.segment_id == segment.id
@@ -701,17 +702,6 @@ async def test_a_change_a_recalculation_already_made_is_not_made_twice(session, 
     assert (applied.entered, applied.left) == (set(), set())
     assert await history_count(session, segment.id) == 1
     assert (await service.get_segment(session, actor, segment.id)).member_count == 1
-
-
-async def temporary_tables(session):
-    if session.bind.dialect.name == "sqlite":
-        stmt = text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'segment%'")
-    else:
-        stmt = text(
-            "SELECT relname FROM pg_class "
-            "WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'segment%'"
-        )
-    return list((await session.execute(stmt)).scalars())
 
 
 async def test_a_run_leaves_no_temporary_table_behind(session, org):
