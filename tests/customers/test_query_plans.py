@@ -89,7 +89,9 @@ async def captured_customer_queries(session, org, params, sort, cursor=None):
     seen: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if re.search(r"\bFROM customers\b", statement) and statement.lstrip().startswith("SELECT"):
+        if re.search(r"\bFROM customers\b", statement) and statement.lstrip().startswith(
+            ("SELECT", "WITH")
+        ):
             seen.append((statement, parameters))
 
     event.listen(conn.sync_connection, "before_cursor_execute", capture)

@@ -47,6 +47,9 @@ async def names(client, org, **params):
     [
         ("smith", "John Smith"),
         ("Jonh Smiht", "John Smith"),
+        ("John Simth", "John Smith"),  # trigram similarity 0.2: found through the dictionary
+        ("John Smit(", "John Smith"),  # a correction beside a word that is no pattern
+        ("Ёлка Иавнова", "Ёлка Иванова"),
         ("garcia", "María García"),
         ("GARCÍA", "María García"),
         ("nguyen van duc", "Nguyễn Văn Đức"),

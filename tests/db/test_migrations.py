@@ -1,5 +1,6 @@
 """Migrations go down and up again on a database of their own: 0009 fills the items'
-purchase columns from their transactions, 0011 returns membership events to the outbox."""
+purchase columns from their transactions, 0011 returns membership events to the outbox,
+0012 fills the search dictionary from the stored search texts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from clientbase.db.migrate import alembic_config, upgrade_to_head
 from clientbase.db.session import Database, session_scope
 from clientbase.events import service as events
+from clientbase.search.models import SearchWordKey
 from clientbase.segments import membership_service as memberships
 from clientbase.segments import service as segments
 from clientbase.segments.api_schemas import SegmentCreate
@@ -169,3 +171,33 @@ async def test_membership_events_return_to_the_outbox_going_down_and_stay_once_g
 
     await upgrade_to_head(scratch.engine)
     assert await feed(scratch, org) == before
+
+
+async def test_search_dictionary_is_filled_from_the_stored_search_texts(scratch, settings):  # type: ignore[no-untyped-def]
+    await upgrade_to_head(scratch.engine)
+    async with session_scope(scratch) as session:
+        org = await make_org(session, settings.model_copy(update={"database_url": scratch.url}))
+        await create_customer(session, org, first_name="Aigerim", last_name="Kassymova")
+        await create_customer(
+            session, org, type="company", name="Steppe Logistics",
+            contacts=[{"first_name": "Berik", "last_name": "Omarov"}],
+        )  # fmt: skip
+        before = await dictionary_rows(session, org)
+    assert {"aigerim", "kassymova", "steppe", "logistics", "berik", "omarov"} <= {
+        word for _, word in before
+    }
+    assert ("kasymova", "kassymova") in before
+
+    await downgrade(scratch, "0011")
+    async with scratch.engine.connect() as conn:
+        assert "search_word_keys" not in await conn.run_sync(lambda c: inspect(c).get_table_names())
+    await upgrade_to_head(scratch.engine)
+    async with session_scope(scratch) as session:
+        assert await dictionary_rows(session, org) == before
+
+
+async def dictionary_rows(session, org) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    stmt = select(SearchWordKey.key, SearchWordKey.word).where(
+        SearchWordKey.organization_id == org.id
+    )
+    return {(key, word) for key, word in await session.execute(stmt)}

@@ -16,7 +16,7 @@ async def _search_plan(db: Database, organization_id) -> str:  # type: ignore[no
     stmt = select(Customer.id).where(
         Customer.organization_id == organization_id,
         Customer.deleted_at.is_(None),
-        substring_condition("sqlite", Customer.search_text, ["ivanova"]),
+        substring_condition("sqlite", Customer.search_text, [["ivanova"]]),
     )
     compiled = stmt.compile(db.engine.sync_engine, compile_kwargs={"literal_binds": True})
     async with db.engine.connect() as conn:

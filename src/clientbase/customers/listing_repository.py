@@ -50,8 +50,11 @@ ESTIMATE_SECONDS = 30.0
 _estimates: TtlCache[int] = TtlCache(ESTIMATE_SECONDS, max_entries=4096)
 # What the typo pass scores a candidate by.
 _TYPO_COLUMNS: tuple[Any, ...] = (Customer.id, Customer.name, Customer.search_text)
-# Relevance ranking sorts at most this many matches; search pages stop there.
-SEARCH_CANDIDATES = 1_000
+# Relevance ranking sorts at most this many matches; search pages stop there. Counting
+# them in the same statement makes a search's total exact wherever a count would be.
+SEARCH_CANDIDATES = EXACT_COUNT_BELOW
+# The typo pass scores at most this many customers that have a close word for each query word.
+TYPO_CANDIDATES = 300
 
 
 @dataclass
@@ -209,7 +212,9 @@ class CustomerListRepository(CustomerRepository):
         exact = self._exact_condition(terms)
         if terms.phone is not None and exact is not None:
             return exact  # a whole phone number: its normalised form is the answer
-        substring = backend.substring_condition(self.dialect, Customer.search_text, terms.words)
+        substring = backend.substring_condition(
+            self.dialect, Customer.search_text, [[w] for w in terms.words]
+        )
         if exact is None:
             return substring
         if self.dialect == "sqlite":
@@ -254,37 +259,49 @@ class CustomerListRepository(CustomerRepository):
 
     async def search_page(
         self, actor: Actor, flt: CustomerFilter, *, limit: int, offset: int
-    ) -> list[Row[Any]]:
+    ) -> tuple[list[Row[Any]], int | None]:
+        """A page of the matches ranked by relevance, and how many matches there are up to
+        SEARCH_CANDIDATES + 1, counted in the same statement from the ranked candidates
+        (None when the page is past the end). Only the page's rows are read with their
+        metrics."""
         assert flt.search is not None
         if offset >= SEARCH_CANDIDATES:
-            return []
-        matches = self.filtered(actor, flt).with_only_columns(Customer.id)
-        candidates = matches.limit(SEARCH_CANDIDATES).scalar_subquery()
-        stmt = (
-            self.scoped()
-            .where(Customer.id.in_(candidates))
-            .order_by(self._relevance(flt.search), Customer.name, Customer.id)
+            return [], None
+        rank = self._relevance(flt.search).label("rank")
+        matches = (
+            self.filtered(actor, flt)
+            .with_only_columns(Customer.id, Customer.name, rank)
+            .limit(SEARCH_CANDIDATES + 1)
+            .cte("search_matches")
+        )
+        order = (matches.c.rank, matches.c.name, matches.c.id)
+        page = (
+            select(matches)
+            .order_by(*order)
             .limit(min(limit, SEARCH_CANDIDATES - offset))
             .offset(offset)
+            .subquery("search_page")
         )
-        return await self._rows(with_metrics(stmt))
+        matched = select(func.count()).select_from(matches).scalar_subquery()
+        stmt = (
+            with_metrics(self.scoped().where(Customer.id == page.c.id))
+            .add_columns(matched.label("matched"))
+            .order_by(page.c.rank, page.c.name, page.c.id)
+        )
+        rows = await self._rows(stmt)
+        if rows:
+            return rows, rows[0].matched
+        return rows, 0 if offset == 0 else None
 
-    async def fuzzy_candidates(
-        self, actor: Actor, flt: CustomerFilter, terms: SearchTerms
+    async def typo_candidates(
+        self, actor: Actor, flt: CustomerFilter, groups: list[list[str]]
     ) -> list[Row[Any]]:
-        """(id, name, search_text) of the rows sharing the most trigrams with the terms:
-        only what the typo scoring reads; `with_ids` then loads the few shown."""
-        condition = await backend.fuzzy_condition(
-            self.session, self.dialect, Customer.search_text, terms.words
-        )
-        if condition is None:
-            return []
-        stmt = self.filtered(actor, flt).where(condition)
-        order = backend.fuzzy_order(self.dialect, Customer.search_text, terms.words)
-        if order is not None:
-            stmt = stmt.order_by(order)
-        light = stmt.with_only_columns(*_TYPO_COLUMNS).limit(backend.FUZZY_CANDIDATES)
-        return await self._rows(light)
+        """(id, name, search_text), only what the typo scoring reads, of the customers with
+        a word of each group (a query word or one of its corrections); `with_ids` then
+        loads the few shown."""
+        condition = backend.substring_condition(self.dialect, Customer.search_text, groups)
+        stmt = self.filtered(actor, flt).where(condition).with_only_columns(*_TYPO_COLUMNS)
+        return await self._rows(stmt.order_by(Customer.name, Customer.id).limit(TYPO_CANDIDATES))
 
     async def with_ids(
         self, actor: Actor, flt: CustomerFilter, ids: list[uuid.UUID]
@@ -297,13 +314,20 @@ class CustomerListRepository(CustomerRepository):
         return [by_id[i] for i in ids if i in by_id]
 
     async def count(
-        self, actor: Actor, flt: CustomerFilter, *, whole_result: int | None = None
+        self,
+        actor: Actor,
+        flt: CustomerFilter,
+        *,
+        whole_result: int | None = None,
+        more_than: int | None = None,
     ) -> tuple[int, bool]:
         """(total, is_estimate). Exact while the result is small. Beyond EXACT_COUNT_BELOW
         rows PostgreSQL gives its planner's estimate (an exact count of a million rows costs
         50-85 ms) and SQLite, which has no estimate, a lower bound: both flagged, and kept
         for ESTIMATE_SECONDS.
-        `whole_result`: a first page already held every row, so no statement is needed."""
+        `whole_result`: a first page already held every row, so no statement is needed.
+        `more_than`: the caller counted past EXACT_COUNT_BELOW already, so only the estimate
+        is asked for."""
         if whole_result is not None and whole_result <= EXACT_COUNT_BELOW:
             return whole_result, False
         viewer = (actor.sees_assigned_only, actor.user_id if actor.sees_assigned_only else None)
@@ -311,7 +335,10 @@ class CustomerListRepository(CustomerRepository):
         estimate = _estimates.get(key)
         if estimate is not None:
             return estimate, True
-        exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
+        if more_than is not None and more_than > EXACT_COUNT_BELOW:
+            exact = more_than
+        else:
+            exact = await self._count_capped(actor, flt, EXACT_COUNT_BELOW)
         if exact <= EXACT_COUNT_BELOW:
             return exact, False
         estimate = exact
@@ -319,6 +346,14 @@ class CustomerListRepository(CustomerRepository):
             estimate = max(await self._planner_rows(actor, flt), exact)
         _estimates.put(key, estimate)
         return estimate, True
+
+    async def search_total(
+        self, actor: Actor, flt: CustomerFilter, matched: int | None
+    ) -> tuple[int, bool]:
+        """A search's total from the matches its page counted (`search_page`)."""
+        if matched is not None and matched <= EXACT_COUNT_BELOW:
+            return matched, False
+        return await self.count(actor, flt, more_than=matched)
 
     async def _count_capped(self, actor: Actor, flt: CustomerFilter, cap: int) -> int:
         capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(cap + 1)

@@ -17,6 +17,7 @@ from clientbase.customers.models import (
     Note,
 )
 from clientbase.db.repository import TenantRepository
+from clientbase.search import backend
 
 UNIQUE_FIELDS = ("email", "phone", "iin", "bin")
 _customers = Customer.__table__.c
@@ -95,6 +96,14 @@ class CustomerRepository(TenantRepository[Customer]):
             .values(search_text=search_text)
             .execution_options(synchronize_session=False)
         )
+
+    async def search_text_has(self, word: str) -> bool:
+        """Whether some customer's search text, deleted or not, contains the word."""
+        dialect = self.session.get_bind().dialect.name
+        stmt = self.scoped(Customer.id).where(
+            backend.substring_condition(dialect, Customer.search_text, [[word]])
+        )
+        return (await self.session.execute(stmt.limit(1))).first() is not None
 
     async def counts_by(self, actor: Actor, column_name: str) -> dict[str, int]:
         column = getattr(Customer, column_name)

@@ -1,4 +1,5 @@
-"""Keeps customers.search_text current: profile fields plus the names of its contacts."""
+"""Keeps customers.search_text current (profile fields plus the names of its contacts),
+and the organization's search dictionary in step with it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from clientbase.customers.models import Customer
 from clientbase.customers.repository import ContactRepository, CustomerRepository
+from clientbase.search import dictionary
 from clientbase.search.text import customer_search_text
+from clientbase.search.words import dictionary_words
 
 
 def contact_name(first: str | None, middle: str | None, last: str | None) -> str:
@@ -49,4 +52,17 @@ async def refresh_after_contact_change(session: AsyncSession, customer: Customer
         await CustomerRepository(session, customer.organization_id).write_search_text(
             customer.id, customer.search_text
         )
+        await sync_dictionary(session, customer, before)
     set_committed_value(customer, "search_text", customer.search_text)
+
+
+async def sync_dictionary(session: AsyncSession, customer: Customer, before: str) -> None:
+    """Once the customer's new search text is written: its new words are filed, and the
+    words it lost are dropped unless another customer of the organization still has them."""
+    now, earlier = dictionary_words([customer.search_text]), dictionary_words([before])
+    org = customer.organization_id
+    await dictionary.remember(session, org, now - earlier)
+    repo = CustomerRepository(session, org)
+    for word in sorted(earlier - now):
+        if not await repo.search_text_has(word):
+            await dictionary.forget(session, org, word)

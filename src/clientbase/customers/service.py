@@ -46,7 +46,7 @@ from clientbase.customers.schemas import (
 from clientbase.db.base import utcnow
 from clientbase.events import service as events
 from clientbase.metrics import service as metrics
-from clientbase.search import fuzzy
+from clientbase.search import dictionary, fuzzy
 from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
 
@@ -140,10 +140,12 @@ async def _search(
         if len(raw) != 2 or raw[0] != "search" or not isinstance(raw[1], int) or raw[1] < 0:
             raise ValidationFailed.on("cursor", "belongs to another listing")
         offset = raw[1]
-    rows = await repo.search_page(actor, flt, limit=limit + 1, offset=offset)
+    rows, matched = await repo.search_page(actor, flt, limit=limit + 1, offset=offset)
     next_cursor = encode_cursor(["search", offset + limit]) if len(rows) > limit else None
     rows = rows[:limit]
-    total, estimated = await repo.count(actor, flt) if include_total else (None, False)
+    total, estimated = (
+        await repo.search_total(actor, flt, matched) if include_total else (None, False)
+    )
     if offset == 0 and not rows and not flt.search.has_identifier:
         unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
         close = await _typo_matches(repo, actor, unsearched, flt.search)
@@ -156,9 +158,27 @@ async def _search(
 async def _typo_matches(
     repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, terms: SearchTerms
 ) -> list[uuid.UUID]:
-    """Ids of the candidates close enough to every query word, closest first."""
+    """Ids of the customers close enough to every query word, closest first. A query word
+    the dictionary holds is taken as typed and an unknown one stands for its corrections
+    (the dictionary's words within one edit of it); when that finds nobody, every word
+    also stands for its corrections."""
+    proposals = await dictionary.close_words(repo.session, actor.organization_id, terms.words)
+    if not any(p.corrections for p in proposals.values()):
+        return []
+    none = dictionary.Proposal(known=True, corrections=[])
+    likely = []
+    for word in terms.words:
+        proposal = proposals.get(word, none)
+        likely.append(
+            [word] if proposal.known or not proposal.corrections else proposal.corrections
+        )
+    candidates = await repo.typo_candidates(actor, flt, likely)
+    if not candidates:
+        every = [[word, *proposals.get(word, none).corrections] for word in terms.words]
+        if every != likely:
+            candidates = await repo.typo_candidates(actor, flt, every)
     scored = []
-    for candidate in await repo.fuzzy_candidates(actor, flt, terms):
+    for candidate in candidates:
         score = fuzzy.score(terms.words, candidate.search_text)
         if score is not None:
             scored.append((-score, candidate.name, str(candidate.id), candidate.id))
@@ -327,6 +347,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
         ],
     )
     await _flush_unique(session, repo, values)
+    await search_index.sync_dictionary(session, customer, "")
     related_service.add_nested(session, actor, customer.id, data)
     tenancy.join_businesses(session, actor, customer.id, business_ids)
     await session.flush()
@@ -405,8 +426,10 @@ async def update_customer(
     for name in PROFILE_FIELDS:
         setattr(customer, name, merged[name])
     customer.updated_by = actor.id
+    searched_by = customer.search_text
     await search_index.refresh(session, customer)
     await _flush_unique(session, repo, merged, exclude_id=customer.id)
+    await search_index.sync_dictionary(session, customer, searched_by)
     _record_update(session, actor, customer, before, delta)
     await upkeep.customers_changed(session, actor, [customer.id])
     return customer

@@ -18,6 +18,7 @@ from clientbase.events.service import seal_pending as seal_events
 from clientbase.jobs import models as _job_models  # noqa: F401
 from clientbase.metrics import models as _metric_models  # noqa: F401
 from clientbase.saved_views import models as _saved_view_models  # noqa: F401
+from clientbase.search import models as _search_models  # noqa: F401
 from clientbase.segments import models as _segment_models  # noqa: F401
 from clientbase.segments.repository import membership_events
 from clientbase.tenancy import models as _tenancy_models  # noqa: F401

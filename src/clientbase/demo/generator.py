@@ -34,6 +34,7 @@ from clientbase.demo.places import (
 from clientbase.demo.purchases import Purchases
 from clientbase.demo.search_text import SearchText
 from clientbase.demo.weighted import Weighted
+from clientbase.search.words import dictionary_words
 
 CUSTOMER_COLUMNS = (
     "id", "organization_id", "type", "status", "is_active", "name", "first_name",
@@ -75,6 +76,7 @@ class Chunk:
     memberships: list[tuple[Any, ...]] = field(default_factory=list)
     transactions: list[tuple[Any, ...]] = field(default_factory=list)
     items: list[tuple[Any, ...]] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)  # for the search dictionary
 
 
 @dataclass
@@ -178,6 +180,7 @@ class Generator:
             name=name, company_name=company, first_name=first, last_name=last, email=email,
             phone=phone, iin=iin, bin=bin_, contact_names=contacts,
         )  # fmt: skip
+        out.words.update(dictionary_words((search_text,)))
         out.customers.append((
             cid, ctx.organization_id, kind, status, status != "blocked", name, first, middle,
             last, company, born, gender, language, website, email, phone, iin, bin_, size,

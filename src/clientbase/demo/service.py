@@ -38,6 +38,7 @@ from clientbase.demo.names import ascii_slug
 from clientbase.demo.purchases import ITEM_COLUMNS, TRANSACTION_COLUMNS
 from clientbase.demo.repository import DemoRepository
 from clientbase.metrics import service as metrics
+from clientbase.search import dictionary
 from clientbase.tenancy import service as tenancy
 
 CHUNK_SIZE = 20_000
@@ -167,7 +168,10 @@ async def load_demo(
     if expected >= REBUILD_INDEXES_FROM and expected >= await repo.table_size("transactions"):
         rebuild += await repo.suspend_indexes(PURCHASE_TABLES)
     result.phases["setup"] = perf_counter() - started
-    await _fill(repo, Generator(ctx, seed), customers, chunk_size, result, progress)
+    words = await _fill(repo, Generator(ctx, seed), customers, chunk_size, result, progress)
+    mark = perf_counter()
+    await dictionary.remember(session, org.id, words)
+    result.phases["dictionary"] = perf_counter() - mark
     mark = perf_counter()
     await repo.restore_indexes(rebuild)
     result.phases["indexes"] = perf_counter() - mark
@@ -200,10 +204,12 @@ async def _fill(
     chunk_size: int,
     result: DemoResult,
     progress: Callable[[int, int], None] | None,
-) -> None:
+) -> set[str]:
     """The next chunk is generated in a thread while the database takes the current one.
-    A short GIL switch interval keeps the driver's I/O from queueing behind the generator."""
+    A short GIL switch interval keeps the driver's I/O from queueing behind the generator.
+    Returns the words of the search texts written, for the search dictionary."""
     mark, switch = perf_counter(), sys.getswitchinterval()
+    words: set[str] = set()
     sys.setswitchinterval(0.0005)
     try:
         remaining = customers
@@ -218,11 +224,13 @@ async def _fill(
                 size = min(chunk_size, remaining)
                 upcoming = asyncio.ensure_future(asyncio.to_thread(generator.chunk, size))
             await _write(repo, chunk, result)
+            words |= chunk.words
             if progress is not None:
                 progress(customers - remaining, customers)
     finally:
         sys.setswitchinterval(switch)
     result.phases["rows"] = perf_counter() - mark
+    return words
 
 
 async def _write(repo: DemoRepository, chunk: Chunk, result: DemoResult) -> None:

@@ -1,20 +1,20 @@
 """SQL for search on each database, behind one interface.
 
-substring_condition: every query word occurs in search_text (index-backed: pg_trgm GIN on
-PostgreSQL, FTS5 trigram on SQLite; words under three letters fall back to LIKE).
-fuzzy_candidates: rows sharing trigrams with the query, best first, for the typo pass."""
+substring_condition: for each group of words, one of them occurs in search_text
+(index-backed: pg_trgm GIN on PostgreSQL, FTS5 trigram on SQLite; words under three
+letters fall back to LIKE). A plain search gives one word per group; the typo pass a query
+word with its corrections from the dictionary (search.dictionary)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, column, func, literal_column, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Integer, and_, column, literal_column, or_, text
 
-from clientbase.search.fuzzy import trigrams
+from clientbase.search.words import MIN_LENGTH
 
-FUZZY_CANDIDATES = 300
-PG_WORD_THRESHOLD = 0.4
+_REGEX_SPECIAL = re.compile(r"[\\^$.|?*+()\[\]{}]")
 
 
 def like_pattern(word: str) -> str:
@@ -27,45 +27,35 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _rowid_in(rowids: Any) -> ColumnElement[bool]:
-    return literal_column("customers.rowid").in_(rowids.columns(column("rowid", Integer)))
+def _like_any(search_text: Any, words: list[str]) -> ColumnElement[bool]:
+    return or_(*(search_text.like(like_pattern(w), escape="\\") for w in words))
 
 
-def substring_condition(dialect: str, search_text: Any, words: list[str]) -> ColumnElement[bool]:
-    if dialect == "sqlite":
-        long_words = [w for w in words if len(w) >= 3]
-        conditions = [search_text.like(like_pattern(w), escape="\\") for w in words if len(w) < 3]
-        if long_words:
-            query = " AND ".join(_fts_phrase(w) for w in long_words)
-            matching = text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :fts")
-            conditions.append(_rowid_in(matching.bindparams(fts=query)))
-        return and_(*conditions)
-    return and_(*(search_text.like(like_pattern(w), escape="\\") for w in words))
+def _regex_any(words: list[str]) -> str:
+    return "(" + "|".join(_REGEX_SPECIAL.sub(r"\\\g<0>", w) for w in words) + ")"
 
 
-async def fuzzy_condition(
-    session: AsyncSession, dialect: str, search_text: Any, words: list[str]
-) -> ColumnElement[bool] | None:
-    grams = trigrams(words)
-    if not grams:
-        return None
-    if dialect == "postgresql":
-        await session.execute(
-            text(f"SET LOCAL pg_trgm.word_similarity_threshold = {PG_WORD_THRESHOLD}")
+def _postgres_group(search_text: Any, words: list[str]) -> ColumnElement[bool]:
+    """One condition per group: an OR of LIKEs made the planner scan the trigram index for
+    the first group only and filter thousands of rows by the others; a regular expression
+    of alternatives is an index condition that pg_trgm intersects with the other groups'."""
+    if len(words) == 1:
+        return _like_any(search_text, words)
+    return search_text.op("~")(_regex_any(words))  # type: ignore[no-any-return]
+
+
+def substring_condition(
+    dialect: str, search_text: Any, groups: list[list[str]]
+) -> ColumnElement[bool]:
+    if dialect != "sqlite":
+        return and_(*(_postgres_group(search_text, group) for group in groups))
+    indexed = [g for g in groups if all(len(w) >= MIN_LENGTH for w in g)]
+    conditions = [_like_any(search_text, g) for g in groups if g not in indexed]
+    if indexed:
+        query = " AND ".join(
+            "(" + " OR ".join(_fts_phrase(w) for w in group) + ")" for group in indexed
         )
-        # Every word must resemble some word of the text: far fewer candidates than any.
-        return and_(*(search_text.op("%>")(w) for w in words if len(w) >= 3))
-    query = " OR ".join(_fts_phrase(g) for g in grams)
-    best = text(
-        "SELECT rowid FROM customers_fts WHERE customers_fts MATCH :fuzzy "
-        "ORDER BY rank LIMIT :candidates"
-    ).bindparams(fuzzy=query, candidates=FUZZY_CANDIDATES)
-    return _rowid_in(best)
-
-
-def fuzzy_order(dialect: str, search_text: Any, words: list[str]) -> Any:
-    if dialect == "postgresql":
-        return sum(
-            (func.word_similarity(w, search_text) for w in words), start=literal_column("0")
-        ).desc()
-    return None
+        matching = text("SELECT rowid FROM customers_fts WHERE customers_fts MATCH :fts")
+        rowids = matching.bindparams(fts=query).columns(column("rowid", Integer))
+        conditions.append(literal_column("customers.rowid").in_(rowids))
+    return and_(*conditions)

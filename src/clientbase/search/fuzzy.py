@@ -1,7 +1,7 @@
 """Typo-tolerant matching of query words against a candidate's search text.
 
-Both databases produce candidates through their trigram index; the final decision and the
-ranking happen here, identically for both, so 'Jonh Smiht' finds 'John Smith' everywhere."""
+The dictionary (search.dictionary) proposes candidates; the final decision and the ranking
+happen here, identically for both databases, so 'Jonh Smiht' finds 'John Smith' everywhere."""
 
 from __future__ import annotations
 
@@ -31,11 +31,3 @@ def _word_score(word: str, token: str) -> float:
     if len(token) > len(word) + 2:
         return fuzz.ratio(word, token[: len(word) + 1])
     return fuzz.ratio(word, token)
-
-
-def trigrams(words: list[str]) -> list[str]:
-    grams: dict[str, None] = {}
-    for word in words:
-        for i in range(len(word) - 2):
-            grams.setdefault(word[i : i + 3], None)
-    return list(grams)
