@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,21 @@ def judge(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_result(result: dict[str, Any]) -> Path:
+    """bench/results/<date>-<db>-<n>.json, replacing that day's earlier run on the same
+    processor; a run on another processor gets a file of its own (<date>-<db>-<n>-<cpu>)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{result['date']}-{result['db_label']}-{result['customers']}.json"
+    if path.exists() and _cpu(json.loads(path.read_text())) != _cpu(result):
+        cpu = re.sub(r"[^a-z0-9]+", "-", _cpu(result).lower())
+        path = path.with_name(f"{path.stem}-{cpu}.json")
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     return path
+
+
+def _cpu(result: dict[str, Any]) -> str:
+    """The processor, short: 'Intel(R) Xeon(R) Processor' -> 'Intel Xeon'."""
+    name = result.get("machine", {}).get("cpu") or "unknown"
+    return " ".join(name.replace("(R)", "").replace("(TM)", "").replace("Processor", "").split())
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -114,7 +126,7 @@ def table(results: list[dict[str, Any]]) -> str:
         if not runs:
             continue
         lines += [f"### {title}", ""]
-        heads = [f"{r['date']}, {r['customers']:,} customers{_busy(r)}" for r in runs]
+        heads = [f"{r['date']}, {_cpu(r)}, {r['customers']:,} customers{_busy(r)}" for r in runs]
         lines.append("| target | limit | " + " | ".join(heads) + " |")
         lines.append("| --- | --- |" + " --- |" * len(runs))
         judged = [judge(r) for r in runs]
@@ -140,7 +152,7 @@ def _operations(result: dict[str, Any]) -> str:
     """Every operation of the latest run, with the SQL time of the same request."""
     sql = result.get("sql", {})
     lines = [
-        f"All operations, {result['date']} ({result['customers']:,} customers, "
+        f"All operations, {result['date']} ({_cpu(result)}, {result['customers']:,} customers, "
         f"{result['settings']['workers']} server workers; p50/p95/p99 in ms; raw = "
         "bench/raw_app.py):",
         "",
@@ -164,9 +176,11 @@ def _operations(result: dict[str, Any]) -> str:
 
 
 def regenerate() -> Path:
-    loaded = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-    results = [r for r in loaded if "operations" in r]  # the harness's runs, not scenarios
-    results.sort(key=lambda r: (r["database"], r["customers"], r["date"]))
+    # A day's run on another processor (<date>-<db>-<n>-<cpu>.json) follows its plain file.
+    loaded = [(p.stem, json.loads(p.read_text())) for p in RESULTS.glob("*.json")]
+    ordered = sorted(loaded, key=lambda e: (e[1].get("database", ""), e[1].get("customers", 0),
+                                            e[1].get("date", ""), e[0]))  # fmt: skip
+    results = [r for _, r in ordered if "operations" in r]  # the harness's runs, not scenarios
     text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)

@@ -15,7 +15,9 @@ class SearchWordKey(Base):
     """Each word of an organization's customer search texts, filed under itself and under
     each of its one-letter deletions. A superset is harmless (a correction that matches no
     customer finds nothing); words no customer uses any more are pruned when a search text
-    loses them."""
+    loses them. A word pruned by one transaction while another, not yet committed, gives it
+    to a customer can go missing: that customer is still found as typed, only not from a
+    misspelling, until a profile with the word is written again."""
 
     __tablename__ = "search_word_keys"
 
