@@ -8,6 +8,7 @@ import string
 
 from sqlalchemy import select
 
+from clientbase.customers import search_index
 from clientbase.search import dictionary
 from clientbase.search.models import SearchWordKey
 from clientbase.search.words import corrections, dictionary_words, keys
@@ -148,3 +149,25 @@ async def test_a_known_word_is_corrected_too_when_taken_as_typed_finds_nobody(
     assert await names("Ana Smyth") == ["Anna Smyth"]
     assert await names("Jonh Smyth") == ["John Smith"]
     assert await names("Jonh Qqqqq") == []
+
+
+async def test_rebuilding_makes_the_dictionary_exactly_the_stored_texts_words(
+    client, session, settings
+):
+    org = await make_org(session, settings, "Rebuild Co")
+    other = await make_org(session, settings, "Rebuild Neighbour")
+    await session.commit()
+    await api_create(client, org, first_name="Aigerim", last_name="Kassymova")
+    await api_create(client, other, first_name="Bolat", last_name="Nurlanov")
+    await dictionary.forget(session, org.id, "kassymova")  # as if lost in a race
+    await dictionary.remember(session, org.id, {"stale"})
+    await session.commit()
+    expected = await filed_words(session, org) - {"stale"} | {"kassymova"}
+
+    filed, dropped = await search_index.rebuild_dictionary(session, org.id)
+    await session.commit()
+    assert (filed, dropped) == (1, 1)
+    assert await filed_words(session, org) == expected
+    assert "nurlanov" in await filed_words(session, other)
+    close = await dictionary.close_words(session, org.id, ["kasymova"])
+    assert close["kasymova"].corrections == ["kassymova"]

@@ -13,6 +13,7 @@ from clientbase.audit.service import ChainReport, verify_chain
 from clientbase.auth import users
 from clientbase.config import Settings
 from clientbase.core.errors import ClientbaseError
+from clientbase.customers import search_index
 from clientbase.db.migrate import upgrade_to_head
 from clientbase.db.session import Database, session_scope
 from clientbase.metrics import service as metrics
@@ -75,6 +76,12 @@ async def recalculate(db: Database, what: str, organization: str, as_of: str | N
             org = await tenancy_repository.find_organization_by_name(session, organization)
             if org is None:
                 raise ValueError(f"no organization named {organization!r}")
+            if what == "search":
+                filed, dropped = await search_index.rebuild_dictionary(session, org.id)
+                return (
+                    f"Search dictionary rebuilt for {organization!r}: {filed} words filed, "
+                    f"{dropped} dropped."
+                )
             if what == "metrics":
                 changed = await metrics.recompute_organization(session, org.id)
                 windows = await metrics.refresh_windows(session, org.id, full=True)

@@ -180,15 +180,16 @@ def worker() -> None:
 
 @app.command()
 def recalculate(
-    what: Annotated[str, typer.Argument(help="`metrics` or `analytics`")],
+    what: Annotated[str, typer.Argument(help="`metrics`, `analytics` or `search`")],
     organization: Annotated[str, typer.Option(help="Organization name")] = "Default",
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD (analytics only)")] = None,
 ) -> None:
-    """Recompute metrics (set-based) or the full analytics for one organization, now."""
+    """Recompute metrics (set-based), the full analytics or the search dictionary (typo
+    tolerance) of one organization, now."""
     from clientbase.cli.bootstrap import recalculate as run_recalculation
 
-    if what not in ("metrics", "analytics"):
-        typer.echo("error: choose `metrics` or `analytics`", err=True)
+    if what not in ("metrics", "analytics", "search"):
+        typer.echo("error: choose `metrics`, `analytics` or `search`", err=True)
         raise typer.Exit(2)
     try:
         result = asyncio.run(run_recalculation(_database(), what, organization, as_of))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, update
@@ -96,6 +97,12 @@ class CustomerRepository(TenantRepository[Customer]):
             .values(search_text=search_text)
             .execution_options(synchronize_session=False)
         )
+
+    async def search_texts(self) -> AsyncIterator[str]:
+        """Every customer's search text, deleted or not, streamed."""
+        stmt = self.scoped(Customer.search_text).execution_options(yield_per=10_000)
+        async for text in await self.session.stream_scalars(stmt):
+            yield text
 
     async def search_text_has(self, word: str) -> bool:
         """Whether some customer's search text, deleted or not, contains the word."""

@@ -3,6 +3,7 @@ and the organization's search dictionary in step with it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,3 +67,12 @@ async def sync_dictionary(session: AsyncSession, customer: Customer, before: str
     for word in sorted(earlier - now):
         if not await repo.search_text_has(word):
             await dictionary.forget(session, org, word)
+
+
+async def rebuild_dictionary(session: AsyncSession, organization_id: uuid.UUID) -> tuple[int, int]:
+    """The organization's search dictionary made again from its stored search texts
+    (`clientbase recalculate search`): (words filed, words dropped)."""
+    words: set[str] = set()
+    async for text in CustomerRepository(session, organization_id).search_texts():
+        words |= dictionary_words((text,))
+    return await dictionary.replace_all(session, organization_id, words)

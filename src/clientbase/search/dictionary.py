@@ -60,6 +60,24 @@ async def remember(session: AsyncSession, organization_id: uuid.UUID, words: set
         await session.execute(insert(SearchWordKey).values(values).on_conflict_do_nothing())
 
 
+async def replace_all(
+    session: AsyncSession, organization_id: uuid.UUID, words: set[str]
+) -> tuple[int, int]:
+    """The organization's dictionary becomes exactly these words: (filed, dropped)."""
+    held = await session.execute(
+        select(SearchWordKey.word).where(
+            SearchWordKey.organization_id == organization_id,
+            SearchWordKey.key == SearchWordKey.word,
+        )
+    )
+    stale = set(held.scalars()) - words
+    for word in sorted(stale):
+        await forget(session, organization_id, word)
+    before = await known(session, organization_id, words)
+    await remember(session, organization_id, words)
+    return len(words - before), len(stale)
+
+
 async def forget(session: AsyncSession, organization_id: uuid.UUID, word: str) -> None:
     await session.execute(
         delete(SearchWordKey).where(
