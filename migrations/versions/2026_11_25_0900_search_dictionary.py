@@ -46,14 +46,15 @@ def upgrade() -> None:
     found = op.get_bind().execute(sa.select(customers).execution_options(yield_per=BATCH))
     for organization_id, search_text in found:
         words.setdefault(organization_id, set()).update(dictionary_words((search_text,)))
-    rows = [
-        {"organization_id": org, "key": key, "word": word}
-        for org, filed in words.items()
-        for word in filed
-        for key in keys(word)
-    ]
-    for start in range(0, len(rows), BATCH):
-        op.bulk_insert(table, rows[start : start + BATCH])
+    batch: list[dict[str, object]] = []
+    for org, filed in words.items():
+        for word in sorted(filed):
+            batch += [{"organization_id": org, "key": key, "word": word} for key in keys(word)]
+            if len(batch) >= BATCH:
+                op.bulk_insert(table, batch)
+                batch = []
+    if batch:
+        op.bulk_insert(table, batch)
 
 
 def downgrade() -> None:

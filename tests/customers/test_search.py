@@ -87,6 +87,20 @@ async def test_typo_matches_page_like_any_other_and_respect_who_sees_what(client
     assert shown and str(hidden.id) not in shown
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Jean-Peirre", "Jean-Pierre Dupont"),  # looked up as the letter runs jean, peirre
+        ("Mary O'Conor", "Mary O'Connor"),
+        ("smiht(", "John Smith"),
+    ],
+)
+async def test_typos_in_punctuated_words_are_forgiven(client, org, session, query, expected):
+    await create_customer(session, org, first_name="Jean-Pierre", last_name="Dupont")
+    await create_customer(session, org, first_name="Mary", last_name="O'Connor")
+    assert expected in await names(client, org, search=query)
+
+
 async def test_exact_email_ranks_first(client, org):
     found = await names(client, org, search="john.smith@example.com")
     assert found[0] == "John Smith"

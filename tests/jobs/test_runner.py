@@ -100,6 +100,7 @@ async def test_nightly_schedule_enqueues_once_per_day(database, org_id):
     async with session_scope(database) as session:
         mine = await repository.JobRepository(session, org_id).recent(limit=10)
     assert sorted(j.dedupe_key for j in mine) == [
+        "nightly-search:2026-11-24",
         "nightly-segments:2026-11-24",
         "nightly:2026-11-24",
     ]

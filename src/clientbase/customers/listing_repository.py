@@ -296,12 +296,13 @@ class CustomerListRepository(CustomerRepository):
     async def typo_candidates(
         self, actor: Actor, flt: CustomerFilter, groups: list[list[str]]
     ) -> list[Row[Any]]:
-        """(id, name, search_text), only what the typo scoring reads, of the customers with
-        a word of each group (a query word or one of its corrections); `with_ids` then
-        loads the few shown."""
+        """(id, name, search_text), only what the typo scoring reads, of up to
+        TYPO_CANDIDATES customers with a word of each group (a query word or one of its
+        corrections); `with_ids` then loads the few shown. Unordered: the scoring ranks
+        them, and an order here could make PostgreSQL walk the name index for rare words."""
         condition = backend.substring_condition(self.dialect, Customer.search_text, groups)
         stmt = self.filtered(actor, flt).where(condition).with_only_columns(*_TYPO_COLUMNS)
-        return await self._rows(stmt.order_by(Customer.name, Customer.id).limit(TYPO_CANDIDATES))
+        return await self._rows(stmt.limit(TYPO_CANDIDATES))
 
     async def with_ids(
         self, actor: Actor, flt: CustomerFilter, ids: list[uuid.UUID]

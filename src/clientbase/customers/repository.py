@@ -18,7 +18,6 @@ from clientbase.customers.models import (
     Note,
 )
 from clientbase.db.repository import TenantRepository
-from clientbase.search import backend
 
 UNIQUE_FIELDS = ("email", "phone", "iin", "bin")
 _customers = Customer.__table__.c
@@ -103,14 +102,6 @@ class CustomerRepository(TenantRepository[Customer]):
         stmt = self.scoped(Customer.search_text).execution_options(yield_per=10_000)
         async for text in await self.session.stream_scalars(stmt):
             yield text
-
-    async def search_text_has(self, word: str) -> bool:
-        """Whether some customer's search text, deleted or not, contains the word."""
-        dialect = self.session.get_bind().dialect.name
-        stmt = self.scoped(Customer.id).where(
-            backend.substring_condition(dialect, Customer.search_text, [[word]])
-        )
-        return (await self.session.execute(stmt.limit(1))).first() is not None
 
     async def counts_by(self, actor: Actor, column_name: str) -> dict[str, int]:
         column = getattr(Customer, column_name)

@@ -1,5 +1,5 @@
 """Keeps customers.search_text current (profile fields plus the names of its contacts),
-and the organization's search dictionary in step with it."""
+and the organization's search dictionary (search.dictionary) in step with it."""
 
 from __future__ import annotations
 
@@ -53,25 +53,20 @@ async def refresh_after_contact_change(session: AsyncSession, customer: Customer
         await CustomerRepository(session, customer.organization_id).write_search_text(
             customer.id, customer.search_text
         )
-        await sync_dictionary(session, customer, before)
+        sync_dictionary(session, customer)
     set_committed_value(customer, "search_text", customer.search_text)
 
 
-async def sync_dictionary(session: AsyncSession, customer: Customer, before: str) -> None:
-    """Once the customer's new search text is written: its new words are filed, and the
-    words it lost are dropped unless another customer of the organization still has them."""
-    now, earlier = dictionary_words([customer.search_text]), dictionary_words([before])
-    org = customer.organization_id
-    await dictionary.remember(session, org, now - earlier)
-    repo = CustomerRepository(session, org)
-    for word in sorted(earlier - now):
-        if not await repo.search_text_has(word):
-            await dictionary.forget(session, org, word)
+def sync_dictionary(session: AsyncSession, customer: Customer) -> None:
+    """Every word of the customer's search text is filed at commit unless the dictionary
+    holds it: a word lost from the dictionary comes back with the next write of a profile
+    that has it. Words a text lost are left for the nightly rebuild."""
+    dictionary.pend(session, customer.organization_id, dictionary_words([customer.search_text]))
 
 
 async def rebuild_dictionary(session: AsyncSession, organization_id: uuid.UUID) -> tuple[int, int]:
     """The organization's search dictionary made again from its stored search texts
-    (`clientbase recalculate search`): (words filed, words dropped)."""
+    (nightly, and `clientbase recalculate search`): (words filed, words dropped)."""
     words: set[str] = set()
     async for text in CustomerRepository(session, organization_id).search_texts():
         words |= dictionary_words((text,))

@@ -29,6 +29,7 @@ from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.core.sorting import SortSpec
 from clientbase.customers import custom_fields, related_service, search_index
 from clientbase.customers.listing_repository import (
+    TYPO_CANDIDATES,
     CustomerFilter,
     CustomerListRepository,
     SearchTerms,
@@ -47,6 +48,7 @@ from clientbase.db.base import utcnow
 from clientbase.events import service as events
 from clientbase.metrics import service as metrics
 from clientbase.search import dictionary, fuzzy
+from clientbase.search.words import letter_runs
 from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
 
@@ -148,33 +150,30 @@ async def _search(
     )
     if offset == 0 and not rows and not flt.search.has_identifier:
         unsearched = CustomerFilter(**{**flt.__dict__, "search": None})
-        close = await _typo_matches(repo, actor, unsearched, flt.search)
+        close, more = await _typo_matches(repo, actor, unsearched, flt.search)
         rows = await repo.with_ids(actor, unsearched, close[:limit])
         if total is not None:
-            total += len(close)
+            total, estimated = total + len(close), estimated or more
     return Page(items=rows, next_cursor=next_cursor, total=total, total_is_estimate=estimated)
 
 
 async def _typo_matches(
     repo: CustomerListRepository, actor: Actor, flt: CustomerFilter, terms: SearchTerms
-) -> list[uuid.UUID]:
-    """Ids of the customers close enough to every query word, closest first. A query word
-    the dictionary holds is taken as typed and an unknown one stands for its corrections
-    (the dictionary's words within one edit of it); when that finds nobody, every word
-    also stands for its corrections."""
-    proposals = await dictionary.close_words(repo.session, actor.organization_id, terms.words)
+) -> tuple[list[uuid.UUID], bool]:
+    """Ids of the customers close enough to every query word, closest first, and whether
+    there may be more than were scored. The words are looked up as the dictionary files
+    them (letter runs: `Jean-Peirre` is `jean` and `peirre`): one it holds is taken as typed,
+    an unknown one stands for its corrections (its words within one edit); when that finds
+    nobody, every word also stands for its corrections. Candidates are scored against the
+    query as typed."""
+    runs = list(dict.fromkeys(run for word in terms.words for run in letter_runs(word)))
+    proposals = await dictionary.close_words(repo.session, actor.organization_id, runs)
     if not any(p.corrections for p in proposals.values()):
-        return []
-    none = dictionary.Proposal(known=True, corrections=[])
-    likely = []
-    for word in terms.words:
-        proposal = proposals.get(word, none)
-        likely.append(
-            [word] if proposal.known or not proposal.corrections else proposal.corrections
-        )
+        return [], False
+    likely = [[w] if p.known or not p.corrections else p.corrections for w, p in proposals.items()]
     candidates = await repo.typo_candidates(actor, flt, likely)
     if not candidates:
-        every = [[word, *proposals.get(word, none).corrections] for word in terms.words]
+        every = [[w, *p.corrections] for w, p in proposals.items()]
         if every != likely:
             candidates = await repo.typo_candidates(actor, flt, every)
     scored = []
@@ -182,7 +181,7 @@ async def _typo_matches(
         score = fuzzy.score(terms.words, candidate.search_text)
         if score is not None:
             scored.append((-score, candidate.name, str(candidate.id), candidate.id))
-    return [entry[-1] for entry in sorted(scored)]
+    return [entry[-1] for entry in sorted(scored)], len(candidates) >= TYPO_CANDIDATES
 
 
 def _decode_keyset(cursor: str, sort: SortSpec) -> list[Any]:
@@ -347,7 +346,7 @@ async def create_customer(session: AsyncSession, actor: Actor, data: CustomerCre
         ],
     )
     await _flush_unique(session, repo, values)
-    await search_index.sync_dictionary(session, customer, "")
+    search_index.sync_dictionary(session, customer)
     related_service.add_nested(session, actor, customer.id, data)
     tenancy.join_businesses(session, actor, customer.id, business_ids)
     await session.flush()
@@ -426,10 +425,9 @@ async def update_customer(
     for name in PROFILE_FIELDS:
         setattr(customer, name, merged[name])
     customer.updated_by = actor.id
-    searched_by = customer.search_text
     await search_index.refresh(session, customer)
     await _flush_unique(session, repo, merged, exclude_id=customer.id)
-    await search_index.sync_dictionary(session, customer, searched_by)
+    search_index.sync_dictionary(session, customer)
     _record_update(session, actor, customer, before, delta)
     await upkeep.customers_changed(session, actor, [customer.id])
     return customer

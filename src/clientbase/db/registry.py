@@ -18,13 +18,16 @@ from clientbase.events.service import seal_pending as seal_events
 from clientbase.jobs import models as _job_models  # noqa: F401
 from clientbase.metrics import models as _metric_models  # noqa: F401
 from clientbase.saved_views import models as _saved_view_models  # noqa: F401
+from clientbase.search import dictionary
 from clientbase.search import models as _search_models  # noqa: F401
 from clientbase.segments import models as _segment_models  # noqa: F401
 from clientbase.segments.repository import membership_events
 from clientbase.tenancy import models as _tenancy_models  # noqa: F401
 from clientbase.transactions import models as _transaction_models  # noqa: F401
 
-# Audit first, then events: every transaction takes the two head locks in this order.
+# The search dictionary's new words first (their rows, in sorted order), then audit, then
+# events: every transaction takes these locks in this order.
+register_commit_hook(dictionary.file_pending, dictionary.PENDING_KEY)
 register_commit_hook(seal_audit, AUDIT_PENDING)
 register_commit_hook(seal_events, EVENTS_PENDING)
 # A segment's membership history is the feed's segment.assigned / segment.unassigned events.

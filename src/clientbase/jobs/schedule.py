@@ -1,7 +1,8 @@
 """The nightly schedule: once a day after 02:00 UTC every organization gets one analytics
 recalculation, then one segments recalculation (lifecycle and custom segments read the
-metrics, so they are queued a few minutes later); the dedupe keys keep each to one however
-many workers are running. SQLite's planner statistics are refreshed at the same time."""
+metrics, so they are queued a few minutes later), and a rebuild of its search dictionary;
+the dedupe keys keep each to one however many workers are running. SQLite's planner
+statistics are refreshed at the same time."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ NIGHTLY_AT = time(2, 0)
 NIGHTLY_KIND = "analytics.recalculate"
 SEGMENTS_KIND = "segments.recalculate_all"
 SEGMENTS_DELAY = timedelta(minutes=5)
+SEARCH_KIND = "search.rebuild_dictionary"
 
 
 class NightlySchedule:
@@ -41,6 +43,13 @@ class NightlySchedule:
                     {"scheduled": day},
                     dedupe_key=f"nightly-segments:{day}",
                     run_after=now + SEGMENTS_DELAY,
+                )
+                await service.enqueue(
+                    session,
+                    org_id,
+                    SEARCH_KIND,
+                    {"scheduled": day},
+                    dedupe_key=f"nightly-search:{day}",
                 )
                 enqueued += 1
         await self.db.refresh_statistics()

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import clientbase.analytics.jobs  # noqa: F401 - registers the analytics job kinds
+import clientbase.customers.jobs  # noqa: F401 - registers the search dictionary's rebuild
 import clientbase.segments.jobs  # noqa: F401 - registers the segment job kinds
 from clientbase.db.session import Database
 from clientbase.jobs.runner import run_forever

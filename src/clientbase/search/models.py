@@ -13,11 +13,9 @@ from clientbase.search.words import MAX_LENGTH
 
 class SearchWordKey(Base):
     """Each word of an organization's customer search texts, filed under itself and under
-    each of its one-letter deletions. A superset is harmless (a correction that matches no
-    customer finds nothing); words no customer uses any more are pruned when a search text
-    loses them. A word pruned by one transaction while another, not yet committed, gives it
-    to a customer can go missing: that customer is still found as typed, only not from a
-    misspelling, until a profile with the word is written again."""
+    each of its one-letter deletions. Writes add the words of the texts they write (at
+    commit, search.dictionary); the nightly rebuild drops the words no customer has any
+    more. A superset is harmless: a correction no customer has finds nobody."""
 
     __tablename__ = "search_word_keys"
 

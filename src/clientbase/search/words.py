@@ -21,10 +21,17 @@ _SEPARATORS = re.compile(r"[^a-z\u0080-\U0010ffff]+")
 MAX_CORRECTIONS = 8
 
 
+def letter_runs(text: str) -> list[str]:
+    """The words of a text as the dictionary files them, in order, once each:
+    "jean-peirre o'conor" -> ["jean", "peirre", "conor"]."""
+    runs = (w for w in _SEPARATORS.split(text) if MIN_LENGTH <= len(w) <= MAX_LENGTH)
+    return list(dict.fromkeys(runs))
+
+
 def dictionary_words(texts: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for text in texts:
-        found.update(w for w in _SEPARATORS.split(text) if MIN_LENGTH <= len(w) <= MAX_LENGTH)
+        found.update(letter_runs(text))
     return found
 
 
