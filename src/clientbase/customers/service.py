@@ -176,11 +176,12 @@ async def _typo_matches(
         every = [[w, *p.corrections] for w, p in proposals.items()]
         if every != likely:
             candidates = await repo.typo_candidates(actor, flt, every)
-    scored = []
-    for candidate in candidates:
-        score = fuzzy.score(terms.words, candidate.search_text)
-        if score is not None:
-            scored.append((-score, candidate.name, str(candidate.id), candidate.id))
+    scores = fuzzy.closeness(terms.words, [c.search_text for c in candidates])
+    scored = [
+        (-score, candidate.name, str(candidate.id), candidate.id)
+        for candidate, score in zip(candidates, scores, strict=True)
+        if score is not None
+    ]
     return [entry[-1] for entry in sorted(scored)], len(candidates) >= TYPO_CANDIDATES
 
 
