@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 
 from clientbase.core.sorting import parse_sort
-from clientbase.customers import service
+from clientbase.customers import listing_repository, service
 from clientbase.customers.query import SORTABLE, build_filter
 from tests.fixtures import create_customer, make_org
 
@@ -135,10 +135,26 @@ def sorts_rows(dialect: str, text_plan: str) -> bool:
     return ("Sort Key" in text_plan) if dialect == "postgresql" else "TEMP B-TREE" in text_plan
 
 
-@pytest.mark.parametrize(("params", "sort", "expected"), LISTINGS)
-async def test_customer_listing_uses_indexes(session, org, params, sort, expected):
+# Searches both ways on PostgreSQL: with the organization as a key of the trigram index
+# (threshold out of reach) and without it (every tenant counts as big).
+SCANS = [
+    pytest.param(*listing, share, id=f"{listing[0]}-{scan}")
+    for listing in LISTINGS
+    for scan, share in (("keyed", 2.0), ("unkeyed", 0.0))
+    if "search" in listing[0] or scan == "keyed"
+]
+UNKEYED_SCOPE = "CAST(customers.organization_id AS TEXT)"
+
+
+@pytest.mark.parametrize(("params", "sort", "expected", "unkeyed_share"), SCANS)
+async def test_customer_listing_uses_indexes(
+    session, org, params, sort, expected, unkeyed_share, monkeypatch
+):
+    monkeypatch.setattr(listing_repository, "UNKEYED_SEARCH_SHARE", unkeyed_share)
     conn, queries = await captured_customer_queries(session, org, params, sort)
     dialect = conn.dialect.name
+    unkeyed = dialect == "postgresql" and unkeyed_share == 0.0 and expected == "SEARCH"
+    assert unkeyed == any(UNKEYED_SCOPE in statement for statement, _ in queries)
     page_statement, page_parameters = queries[0]
     page_plan = await plan(conn, page_statement, page_parameters)
     if expected == "SEARCH":

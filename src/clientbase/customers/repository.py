@@ -44,8 +44,10 @@ def visibility_conditions(
 class CustomerRepository(TenantRepository[Customer]):
     model = Customer
 
-    def visible(self, actor: Actor, *, include_deleted: bool = False) -> Select[Any]:
-        return self.scoped().where(
+    def visible(
+        self, actor: Actor, *, include_deleted: bool = False, index_key: bool = True
+    ) -> Select[Any]:
+        return self.scoped(index_key=index_key).where(
             *visibility_conditions(
                 include_deleted=include_deleted,
                 assigned_only=actor.sees_assigned_only,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.db.base import Base
@@ -20,9 +20,18 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.organization_id = organization_id
 
-    def scoped(self, *entities: Any) -> Select[Any]:
+    def scoped(self, *entities: Any, index_key: bool = True) -> Select[Any]:
         stmt = select(*(entities or (self.model,)))
-        return stmt.where(self.model.organization_id == self.organization_id)  # type: ignore[attr-defined]
+        return stmt.where(self.tenant_condition(index_key=index_key))
+
+    def tenant_condition(self, *, index_key: bool = True) -> ColumnElement[bool]:
+        """The organization filter. `index_key=False` (PostgreSQL only) states the same filter
+        in a form no index can take as a key, so a composite index is scanned by its other
+        columns and the filter applies to the rows found (see CustomerListRepository)."""
+        column = self.model.organization_id  # type: ignore[attr-defined]
+        if index_key:
+            return column == self.organization_id  # type: ignore[no-any-return]
+        return cast(column, Text) == str(self.organization_id)
 
     async def get(self, id_: uuid.UUID, *options: Any) -> M | None:
         stmt = self.scoped().where(self.model.id == id_)  # type: ignore[attr-defined]
