@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         settings.database_url,
         echo=settings.sql_echo,
         pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
         pre_ping=settings.db_pre_ping,
     )
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,18 +37,25 @@ def request_context(request: Request) -> RequestContext:
     )
 
 
-async def current_actor(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
+async def current_actor(
+    request: Request, session: SessionDep, settings: SettingsDep, after: BackgroundTasks
+) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send `Authorization: Bearer <token or API key>`.")
 
-    async def mark_used(key_id: uuid.UUID, at: datetime) -> None:
+    async def record_use(key_id: uuid.UUID, at: datetime) -> None:
         try:
             async with request.app.state.side_transaction() as own:
                 await repository.mark_api_key_used(own, key_id, at)
         except OperationalError:  # SQLite busy: bookkeeping, the next request retries
             log.warning("api_key.last_used_not_recorded", api_key_id=str(key_id))
+
+    async def mark_used(key_id: uuid.UUID, at: datetime) -> None:
+        # After the response, when the request's own connection is back in the pool: a
+        # request never holds two, so a worker's requests cannot all wait on a full pool.
+        after.add_task(record_use, key_id, at)
 
     return await service.resolve_bearer(
         session, settings, token.strip(), request_context(request), on_key_used=mark_used

@@ -82,7 +82,12 @@ def _refuse_writes(
 
 
 def create_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 0,
+    pre_ping: bool = False,
 ) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
@@ -97,7 +102,7 @@ def create_engine(
         target,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_recycle=1800,
         pool_pre_ping=pre_ping,
     )
@@ -183,10 +188,18 @@ class Database:
     """Owned by the app (app.state.db) and by CLI commands."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = False
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 0,
+        pre_ping: bool = False,
     ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo, pool_size=pool_size, pre_ping=pre_ping)
+        self.engine = create_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pre_ping=pre_ping
+        )
         self.sessionmaker = create_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True})
         )
