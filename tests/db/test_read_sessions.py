@@ -1,5 +1,5 @@
-"""A safe-method request's session reads and never writes; on PostgreSQL it sends no BEGIN
-or COMMIT, so each of its statements is a transaction of its own."""
+"""A safe-method request's session reads and never writes, and sends no BEGIN or COMMIT:
+each of its statements is a transaction of its own."""
 
 from __future__ import annotations
 
@@ -57,20 +57,29 @@ async def test_an_orm_flush_in_a_read_session_is_refused(db):
     assert await _organizations(db) == before
 
 
-async def _transaction_times(db: Database, *, writes: bool) -> tuple[object, object]:
+def _in_transaction(driver_connection) -> bool:
+    if hasattr(driver_connection, "is_in_transaction"):  # asyncpg
+        return bool(driver_connection.is_in_transaction())
+    return bool(driver_connection.in_transaction)  # aiosqlite
+
+
+async def _holds_transaction(db: Database, *, writes: bool) -> bool:
     async with session_scope(db, writes=writes) as session:
+        await session.execute(text("SELECT 1 FROM organizations LIMIT 1"))
+        conn = await session.connection()
+        return _in_transaction((await conn.get_raw_connection()).driver_connection)
+
+
+async def test_a_read_session_runs_its_statements_outside_a_transaction(db):
+    assert await _holds_transaction(db, writes=False) is False
+    assert await _holds_transaction(db, writes=True) is True
+
+
+async def test_postgres_read_statements_each_take_their_own_snapshot(db, dialect):
+    if dialect != "postgres":
+        pytest.skip("transaction_timestamp() is PostgreSQL's")
+    async with session_scope(db, writes=False) as session:
         first = (await session.execute(text("SELECT transaction_timestamp()"))).scalar_one()
         await asyncio.sleep(0.01)
         second = (await session.execute(text("SELECT transaction_timestamp()"))).scalar_one()
-        if writes:
-            await session.execute(text("SELECT 1 FROM organizations LIMIT 1"))
-    return first, second
-
-
-async def test_postgres_read_statements_each_run_in_their_own_transaction(db, dialect):
-    if dialect != "postgres":
-        pytest.skip("SQLite has no transaction_timestamp(); its readers keep their BEGIN")
-    first, second = await _transaction_times(db, writes=False)
     assert second > first
-    first, second = await _transaction_times(db, writes=True)
-    assert second == first

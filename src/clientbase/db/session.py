@@ -40,24 +40,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # Writers take the lock up front (IMMEDIATE): a deferred transaction that read first
     # and then writes can fail at once with SQLITE_BUSY when another writer committed
-    # meanwhile, which busy_timeout cannot wait out. Readers stay deferred and concurrent.
-    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # meanwhile, which busy_timeout cannot wait out. Other transactions stay deferred; a
+    # read-only session's statements run each in its own (see _read_options).
+    options = conn.get_execution_options()
+    if options.get(READ_ONLY_OPTION):
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
 
 WRITE_OPTION = "clientbase_writes"
 READ_ONLY_OPTION = "clientbase_read_only"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# What a read-only session may send: queries, and SQLite's transaction and savepoints.
+# What a read-only session may send: queries, and savepoints (SQLite's begin a transaction).
 _READ_STATEMENTS = (
     "SELECT", "WITH", "EXPLAIN", "SHOW", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"
 )  # fmt: skip
 
 
 def _read_options(dialect: str) -> dict[str, Any]:
-    """A read request's session. On PostgreSQL it runs without BEGIN and COMMIT: under READ
-    COMMITTED each statement takes its own snapshot inside a transaction too, so only the
-    two round trips go (a list request: -12% of its time). Nothing it runs may write."""
+    """A read request's session: it sends no BEGIN or COMMIT, so each statement is its own
+    transaction with its own snapshot, as under PostgreSQL's READ COMMITTED inside one.
+    That saves two round trips on PostgreSQL and two thread hops on SQLite (a list request:
+    -12% and -17%). Nothing it runs may write."""
     options: dict[str, Any] = {READ_ONLY_OPTION: True}
     if dialect == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
