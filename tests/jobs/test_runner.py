@@ -3,6 +3,7 @@ rows): claims, completion, failure with retry, a worker that died, the nightly s
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,12 +11,13 @@ import pytest
 from sqlalchemy import delete
 
 from clientbase.core.errors import ValidationFailed
-from clientbase.db.session import session_scope
+from clientbase.db.session import Database, session_scope
 from clientbase.jobs import repository, runner
 from clientbase.jobs import service as jobs
 from clientbase.jobs.models import Job
 from clientbase.jobs.registry import HANDLERS, job
 from clientbase.jobs.schedule import NightlySchedule
+from clientbase.jobs.worker import in_process_jobs
 from clientbase.tenancy import service as tenancy
 from clientbase.tenancy.models import Organization
 
@@ -111,3 +113,25 @@ async def test_unknown_job_kind_is_refused(database, org_id):
     async with session_scope(database) as session:
         with pytest.raises(ValidationFailed):
             await jobs.enqueue(session, org_id, "no.such.job", {})
+
+
+async def test_jobs_in_the_server_do_not_draw_on_the_requests_pool(database, org_id, dialect):
+    """Requests holding every connection of their pool do not stop an in-process job,
+    which needs two (its transaction and its progress)."""
+    if dialect != "postgres":
+        pytest.skip("SQLite opens a connection per use; there is no pool to exhaust")
+    requests = Database(database.url, pool_size=1, max_overflow=0)
+    try:
+        async with session_scope(database) as session:
+            queued = await jobs.enqueue(session, org_id, "test.echo", {"say": "own pool"})
+        async with requests.engine.connect() as held:  # the requests' only connection
+            await held.exec_driver_sql("SELECT 1")
+            async with in_process_jobs(requests, enabled=True):
+                for _ in range(400):  # 20 s; the pool's own wait is 30 s
+                    done = await reload(database, queued.id)
+                    if done.status == "completed":
+                        break
+                    await asyncio.sleep(0.05)
+    finally:
+        await requests.dispose()
+    assert (done.status, done.progress) == ("completed", 1.0)

@@ -201,6 +201,7 @@ class Database:
         pre_ping: bool = False,
     ) -> None:
         self.url = url
+        self.pre_ping = pre_ping
         self.engine = create_engine(
             url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pre_ping=pre_ping
         )

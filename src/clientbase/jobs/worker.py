@@ -13,19 +13,27 @@ from clientbase.db.session import Database
 from clientbase.jobs.runner import run_forever
 from clientbase.jobs.schedule import NightlySchedule
 
+# A job holds its transaction's connection and writes its progress through a second one.
+JOB_CONNECTIONS = 2
+
 
 @contextlib.asynccontextmanager
 async def in_process_jobs(db: Database, *, enabled: bool) -> AsyncIterator[None]:
+    """Jobs in the server take their connections from a pool of their own: drawn from the
+    requests' pool, a job waiting for its progress connection while requests waited on the
+    job's row locks would hold each other until the pool's timeout."""
     if not enabled:
         yield
         return
+    own = Database(db.url, pool_size=JOB_CONNECTIONS, max_overflow=0, pre_ping=db.pre_ping)
     stop = asyncio.Event()
-    task = asyncio.create_task(run_forever(db, stop, on_idle=NightlySchedule(db).tick))
+    task = asyncio.create_task(run_forever(own, stop, on_idle=NightlySchedule(own).tick))
     try:
         yield
     finally:
         stop.set()
         await task
+        await own.dispose()
 
 
 async def work(db: Database, stop: asyncio.Event) -> None:
