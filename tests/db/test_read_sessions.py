@@ -9,7 +9,12 @@ import uuid
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
-from clientbase.db.session import Database, WriteInReadRequest, session_scope
+from clientbase.db.session import (
+    Database,
+    WriteInReadRequest,
+    is_read_statement,
+    session_scope,
+)
 from clientbase.tenancy.models import Organization
 
 
@@ -37,8 +42,11 @@ async def test_a_read_session_reads(db):
         lambda: delete(Organization),
         lambda: text("DELETE FROM organizations"),
         lambda: text("  insert into organizations (id, name) values ('x', 'y')"),
+        lambda: select(delete(Organization).returning(Organization.id).cte("gone")),
+        lambda: text("WITH gone AS (DELETE FROM organizations RETURNING id) SELECT 1"),
+        lambda: text("/* note */ (DELETE FROM organizations)"),
     ],
-    ids=["insert", "update", "delete", "text delete", "text insert"],
+    ids=["insert", "update", "delete", "text delete", "text insert", "cte", "text cte", "comment"],
 )
 async def test_a_read_session_refuses_every_write_and_nothing_changes(db, write):
     before = await _organizations(db)
@@ -46,6 +54,33 @@ async def test_a_read_session_refuses_every_write_and_nothing_changes(db, write)
         async with session_scope(db, writes=False) as session:
             await session.execute(write())
     assert await _organizations(db) == before
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads"),
+    [
+        ("SELECT updated_at, deleted_at FROM customers", True),
+        ("(SELECT 1 LIMIT 1) UNION ALL (SELECT 2 LIMIT 1)", True),
+        ("/* a comment */ SELECT 1", True),
+        ("-- a comment\nSELECT 1", True),
+        ("VALUES (1), (2)", True),
+        ("WITH t AS (SELECT 1) SELECT * FROM t", True),
+        ("EXPLAIN (FORMAT JSON) SELECT 1", True),
+        ("PRAGMA table_info(customers)", True),
+        ("SAVEPOINT sa_savepoint_1", True),
+        ("ROLLBACK TO SAVEPOINT sa_savepoint_1", True),
+        ("WITH d AS (DELETE FROM customers RETURNING id) SELECT * FROM d", False),
+        ("EXPLAIN ANALYZE DELETE FROM customers", False),
+        ("explain analyze update customers set name = 'x'", False),
+        ("PRAGMA user_version = 7", False),
+        ("SELECT 1 FROM customers FOR UPDATE", False),
+        ("CREATE TABLE t (id int)", False),
+        ("DROP TABLE customers", False),
+        ("SET search_path TO x", False),
+    ],
+)
+def test_what_a_read_only_session_may_send(statement, reads):
+    assert is_read_statement(statement) is reads
 
 
 async def test_an_orm_flush_in_a_read_session_is_refused(db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -51,10 +52,26 @@ def _sqlite_begin(conn: Any) -> None:
 WRITE_OPTION = "clientbase_writes"
 READ_ONLY_OPTION = "clientbase_read_only"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# What a read-only session may send: queries, and savepoints (SQLite's begin a transaction).
-_READ_STATEMENTS = (
-    "SELECT", "WITH", "EXPLAIN", "SHOW", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"
-)  # fmt: skip
+# What a read-only session may send: queries without a data-modifying part, and savepoints
+# (SQLite's begin a transaction). A net for programming errors, not a security boundary:
+# every statement is the application's own, and a function that writes can still hide in a
+# SELECT.
+_QUERY_HEADS = ("SELECT", "WITH", "VALUES", "EXPLAIN", "SHOW", "TABLE", "PRAGMA")
+_TRANSACTION_HEADS = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+_LEADING = re.compile(r"(?:\s+|\(|/\*.*?\*/|--[^\n]*\n?)*", re.DOTALL)
+_WRITES = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY)\b", re.IGNORECASE)
+
+
+def is_read_statement(statement: str) -> bool:
+    body = _LEADING.sub("", statement, count=1)  # leading blanks, comments, parentheses
+    head = body[:9].upper()
+    if head.startswith(_TRANSACTION_HEADS):
+        return True
+    if not head.startswith(_QUERY_HEADS):
+        return False
+    if head.startswith("PRAGMA"):
+        return "=" not in body
+    return _WRITES.search(body) is None
 
 
 def _read_options(dialect: str) -> dict[str, Any]:
@@ -80,8 +97,7 @@ def _refuse_writes(
     compiled_write = context is not None and (
         context.isinsert or context.isupdate or context.isdelete
     )
-    head = statement.lstrip()[:9].upper()
-    if compiled_write or not head.startswith(_READ_STATEMENTS):
+    if compiled_write or not is_read_statement(statement):
         raise WriteInReadRequest(f"a read-only session may not run: {statement[:80]}")
 
 
