@@ -276,6 +276,14 @@ async def test_a_read_with_a_key_records_its_use_once_a_minute(client, org):
     assert listed[0]["last_used_at"] == first_use  # within the minute: not rewritten
 
 
+async def test_a_key_whose_request_failed_is_still_recorded_as_used(client, org):
+    key = await create_key(client, org, role="viewer")
+    missing = f"{API}/customers/{uuid.uuid4()}"
+    assert (await client.get(missing, headers=bearer(key["key"]))).status_code == 404
+    listed = (await client.get(f"{API}/api-keys", headers=org.headers())).json()
+    assert listed[0]["last_used_at"] is not None
+
+
 async def test_scopes_restrict_a_key_below_its_role(client, org):
     key = (await create_key(client, org, role="manager", scopes=["customers:read"]))["key"]
     assert (await client.get(f"{API}/customers", headers=bearer(key))).status_code == 200

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 import structlog
-from fastapi import BackgroundTasks, Depends, Request
-from sqlalchemy.exc import OperationalError
+from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from clientbase.auth import repository, service
@@ -16,6 +16,7 @@ from clientbase.auth.actor import Actor
 from clientbase.auth.service import RequestContext
 from clientbase.config import Settings
 from clientbase.core.errors import Unauthorized
+from clientbase.core.middleware import after_response
 from clientbase.db.session import get_session
 
 log = structlog.get_logger(__name__)
@@ -37,25 +38,25 @@ def request_context(request: Request) -> RequestContext:
     )
 
 
-async def current_actor(
-    request: Request, session: SessionDep, settings: SettingsDep, after: BackgroundTasks
-) -> Actor:
+async def current_actor(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send `Authorization: Bearer <token or API key>`.")
 
-    async def record_use(key_id: uuid.UUID, at: datetime) -> None:
-        try:
-            async with request.app.state.side_transaction() as own:
-                await repository.mark_api_key_used(own, key_id, at)
-        except OperationalError:  # SQLite busy: bookkeeping, the next request retries
-            log.warning("api_key.last_used_not_recorded", api_key_id=str(key_id))
-
     async def mark_used(key_id: uuid.UUID, at: datetime) -> None:
         # After the response, when the request's own connection is back in the pool: a
         # request never holds two, so a worker's requests cannot all wait on a full pool.
-        after.add_task(record_use, key_id, at)
+        async def record() -> None:
+            try:
+                async with request.app.state.side_transaction() as own:
+                    await repository.mark_api_key_used(own, key_id, at)
+            except SQLAlchemyError as exc:  # bookkeeping (SQLite busy, pool full): retried
+                log.warning(
+                    "api_key.last_used_not_recorded", api_key_id=str(key_id), error=str(exc)
+                )
+
+        after_response(request, record)
 
     return await service.resolve_bearer(
         session, settings, token.strip(), request_context(request), on_key_used=mark_used

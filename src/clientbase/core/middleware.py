@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from clientbase.core.problem import PROBLEM_MEDIA_TYPE
 from clientbase.core.schemas import unsafe_text_reason
 
 REQUEST_ID_HEADER = b"x-request-id"
+AFTER_RESPONSE = "after_response"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -58,7 +60,18 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            for work in scope["state"].pop(AFTER_RESPONSE, ()):
+                await work()
+
+
+def after_response(request: Request, work: Callable[[], Awaitable[None]]) -> None:
+    """Runs `work` once the response has been sent, whatever its status (FastAPI's
+    background tasks run only after a successful endpoint), and after the request's
+    session has given its connection back. `work` handles its own errors."""
+    request.scope["state"].setdefault(AFTER_RESPONSE, []).append(work)
 
 
 class BodyLimitMiddleware:
