@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select
 
@@ -17,8 +18,10 @@ from clientbase.auth.schemas import ApiKeyCreate
 from clientbase.db.session import Database, session_scope
 
 
-async def test_requests_whose_key_use_is_recorded_fit_a_pool_of_one(settings, database):
+async def test_requests_whose_key_use_is_recorded_fit_a_pool_of_one(settings, database, dialect):
     """`database` migrated the test database; this test brings its own one-connection pool."""
+    if dialect != "postgres":
+        pytest.skip("SQLite opens a connection per use; there is no pool to exhaust")
     db = Database(settings.database_url, pool_size=1, max_overflow=0)
     try:
         async with session_scope(db) as session:
@@ -41,5 +44,25 @@ async def test_requests_whose_key_use_is_recorded_fit_a_pool_of_one(settings, da
         async with session_scope(db, writes=False) as session:
             used = await session.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key.id))
         assert used is not None
+    finally:
+        await db.dispose()
+
+
+async def test_a_request_that_finds_every_connection_busy_is_told_to_retry(
+    settings, database, dialect
+):
+    if dialect != "postgres":
+        pytest.skip("SQLite opens a connection per use; there is no pool to exhaust")
+    db = Database(settings.database_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    app = create_app(settings, database=db)
+    try:
+        async with db.engine.connect() as held:
+            await held.exec_driver_sql("SELECT 1")
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+                key = {"Authorization": "Bearer cb_looked-up-in-the-database"}
+                response = await http.get("/api/v1/customers", headers=key)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["type"].endswith("/service-busy")
     finally:
         await db.dispose()

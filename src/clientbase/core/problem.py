@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientbase.core.errors import ClientbaseError, validation_errors
@@ -94,6 +95,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug=title.lower().replace(" ", "-"),
             detail=str(exc.detail),
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("db.pool_exhausted", path=request.url.path)
+        return problem_response(
+            request,
+            status=503,
+            title="Service busy",
+            slug="service-busy",
+            detail="Every database connection of this server stayed busy; retry shortly.",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -31,6 +31,9 @@ class TenantRepository(Generic[M]):
         column = self.model.organization_id  # type: ignore[attr-defined]
         if index_key:
             return column == self.organization_id  # type: ignore[no-any-return]
+        if self.session.get_bind().dialect.name != "postgresql":
+            # SQLite stores a UUID as 32 hex digits: the text form would match nothing.
+            raise ValueError("the unkeyed organization filter is PostgreSQL's")
         return cast(column, Text) == str(self.organization_id)
 
     async def get(self, id_: uuid.UUID, *options: Any) -> M | None:

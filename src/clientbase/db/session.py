@@ -107,6 +107,7 @@ def create_engine(
     echo: bool = False,
     pool_size: int = 10,
     max_overflow: int = 0,
+    pool_timeout: float = 10.0,
     pre_ping: bool = False,
 ) -> AsyncEngine:
     target = async_url(url)
@@ -123,6 +124,7 @@ def create_engine(
         echo=echo,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,  # then 503: waiting longer rarely ends better
         pool_recycle=1800,
         pool_pre_ping=pre_ping,
     )
@@ -214,12 +216,18 @@ class Database:
         echo: bool = False,
         pool_size: int = 10,
         max_overflow: int = 0,
+        pool_timeout: float = 10.0,
         pre_ping: bool = False,
     ) -> None:
         self.url = url
         self.pre_ping = pre_ping
         self.engine = create_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pre_ping=pre_ping
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pre_ping=pre_ping,
         )
         self.sessionmaker = create_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True})
