@@ -209,26 +209,11 @@ def create_sessionmaker(engine: AsyncEngine | Any) -> async_sessionmaker[AsyncSe
 class Database:
     """Owned by the app (app.state.db) and by CLI commands."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        echo: bool = False,
-        pool_size: int = 10,
-        max_overflow: int = 0,
-        pool_timeout: float = 10.0,
-        pre_ping: bool = False,
-    ) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = False, **engine_options: Any) -> None:
+        """`engine_options`: create_engine's (echo, pool_size, max_overflow, pool_timeout)."""
         self.url = url
         self.pre_ping = pre_ping
-        self.engine = create_engine(
-            url,
-            echo=echo,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_timeout=pool_timeout,
-            pre_ping=pre_ping,
-        )
+        self.engine = create_engine(url, pre_ping=pre_ping, **engine_options)
         self.sessionmaker = create_sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True})
         )
