@@ -179,9 +179,12 @@ async def test_search_dictionary_is_filled_from_the_stored_search_texts(scratch,
         org = await make_org(session, settings.model_copy(update={"database_url": scratch.url}))
         await create_customer(session, org, first_name="Aigerim", last_name="Kassymova")
         await create_customer(
-            session, org, type="company", name="Steppe Logistics",
+            session,
+            org,
+            type="company",
+            name="Steppe Logistics",
             contacts=[{"first_name": "Berik", "last_name": "Omarov"}],
-        )  # fmt: skip
+        )
         before = await dictionary_rows(session, org)
     assert {"aigerim", "kassymova", "steppe", "logistics", "berik", "omarov"} <= {
         word for _, word in before
