@@ -72,3 +72,20 @@ async def test_bulk_rows_read_back_with_items_and_times(client, org):
         ]
     view = (await client.get(f"/api/v1/customers/{customer['id']}", headers=org.headers())).json()
     assert view["total_spent"] == "77.97" and view["order_count"] == 3
+
+
+async def test_bulk_emits_one_metrics_event_per_customer_in_sequence(client, org):
+    first = await api_create(client, org, first_name="Feed")
+    second = await api_create(client, org, first_name="Feed", last_name="Two")
+    before = (await client.get("/api/v1/events?limit=100", headers=org.headers())).json()["items"]
+    items = [row(first["id"], "f-1"), row(second["id"], "f-2"), row(first["id"], "f-3")]
+    headers = {**org.headers(), "X-Request-ID": "bulk-feed-1"}
+    answer = await client.post("/api/v1/transactions/bulk", json={"items": items}, headers=headers)
+    assert answer.status_code == 200 and len(answer.json()["created"]) == 3, answer.text
+    events = (await client.get("/api/v1/events?limit=100", headers=org.headers())).json()["items"]
+    new = [e for e in events[len(before) :] if e["type"] == "customer.metrics_updated"]
+    assert sorted(e["data"]["customer_id"] for e in new) == sorted([first["id"], second["id"]])
+    assert {e["aggregate_id"] for e in new} == {first["id"], second["id"]}
+    assert all(e["request_id"] == "bulk-feed-1" and e["occurred_at"] for e in new)
+    seqs = [int(e["id"]) for e in events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Insert,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Uuid
 
 from clientbase.db.session import dialect_name
 from clientbase.events.models import EventHead, OutboxEvent
@@ -44,7 +60,43 @@ def lock_head(session: Session, organization_id: uuid.UUID) -> EventHead:
 
 
 def insert_events(session: Session, events: list[dict[str, Any]]) -> None:
-    session.execute(insert(OutboxEvent), events)
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(OutboxEvent), events)
+        return
+    arrays: dict[str, list[Any]] = {name: [] for name in _EVENT_COLUMNS}
+    for event in events:
+        for name in _EVENT_COLUMNS:
+            arrays[name].append(event[name])
+    arrays["payload"] = [json.dumps(payload) for payload in arrays["payload"]]
+    session.execute(_INSERT_EVENTS_PG, arrays)
+
+
+_EVENT_COLUMNS = {
+    "organization_id": Uuid(),
+    "seq": BigInteger(),
+    "event_type": Text(),
+    "aggregate_type": Text(),
+    "aggregate_id": Uuid(),
+    "payload": Text(),
+    "occurred_at": DateTime(timezone=True),
+    "request_id": Text(),
+}
+
+
+def _insert_events_pg() -> Insert:
+    """A whole commit's events in one statement, as arrays (unnest): a bulk import's
+    10,000 events cost one round trip instead of ~0.7 s of per-row parameters."""
+    given = (
+        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _EVENT_COLUMNS.items()))
+        .table_valued(*_EVENT_COLUMNS)
+        .render_derived("given")
+    )
+    values = [given.c[name] for name in _EVENT_COLUMNS]
+    values[list(_EVENT_COLUMNS).index("payload")] = cast(given.c.payload, JSONB)
+    return insert(OutboxEvent.__table__).from_select(list(_EVENT_COLUMNS), select(*values))
+
+
+_INSERT_EVENTS_PG = _insert_events_pg()
 
 
 def _outbox(

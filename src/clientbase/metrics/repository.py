@@ -10,9 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, text
+from sqlalchemy import DateTime, Integer, Numeric, bindparam, func, literal, or_, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Uuid
 
 from clientbase.customers.models import Customer
 from clientbase.db.base import UTCDateTime, utcnow
@@ -115,9 +116,15 @@ async def add_purchases(
     request's own snapshot would let the later commit drop the other's purchase)."""
     if not purchases:
         return
-    postgres = dialect_name(session) == "postgresql"
-    dialect = postgresql if postgres else sqlite
+    ordered = sorted(purchases.items())  # rows are locked in one order by every writer
     at = utcnow()
+    if dialect_name(session) == "postgresql":
+        ids, values = zip(*ordered, strict=True)
+        totals, counts, firsts, lasts = map(list, zip(*values, strict=True))
+        params = {"customer_ids": list(ids), "totals": totals, "counts": counts}
+        params |= {"firsts": firsts, "lasts": lasts, "organization_id": organization_id, "at": at}
+        await session.execute(_ADD_PURCHASES_PG, params)
+        return
     rows = [
         {
             "customer_id": customer_id,
@@ -130,11 +137,18 @@ async def add_purchases(
             "windows_stale": True,
             "updated_at": at,
         }
-        for customer_id, (total, count, first, last) in sorted(purchases.items())
+        for customer_id, (total, count, first, last) in ordered
     ]
-    stmt = dialect.insert(CustomerMetrics)
+    for start in range(0, len(rows), 1000):
+        await session.execute(
+            _adding(sqlite.insert(CustomerMetrics), postgres=False), rows[start : start + 1000]
+        )
+
+
+def _adding(stmt: Any, *, postgres: bool) -> Any:
+    """The insert becomes an addition to the stored numbers where the row exists."""
     new, stored = stmt.excluded, CustomerMetrics
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[CustomerMetrics.customer_id],
         set_={
             "total_spent": _cents(stored.total_spent + new.total_spent),
@@ -146,8 +160,40 @@ async def add_purchases(
             "updated_at": new.updated_at,
         },
     )
-    for start in range(0, len(rows), 1000):
-        await session.execute(stmt, rows[start : start + 1000])
+
+
+def _add_purchases_pg() -> Any:
+    """One statement for a whole batch: the purchases travel as five arrays (unnest), so a
+    bulk request's 10,000 customers cost one round trip and no per-row Python (executemany
+    in batches of 1,000 spent ~1.5 s of a 10,000-row request building parameters)."""
+    bought = (
+        func.unnest(
+            bindparam("customer_ids", type_=postgresql.ARRAY(Uuid())),
+            bindparam("totals", type_=postgresql.ARRAY(Numeric(14, 2))),
+            bindparam("counts", type_=postgresql.ARRAY(Integer())),
+            bindparam("firsts", type_=postgresql.ARRAY(DateTime(timezone=True))),
+            bindparam("lasts", type_=postgresql.ARRAY(DateTime(timezone=True))),
+        )
+        .table_valued("customer_id", "total", "orders", "first_at", "last_at")
+        .render_derived("bought")
+    )
+    source = select(
+        bought.c.customer_id,
+        bindparam("organization_id", type_=Uuid()),
+        bought.c.total,
+        bought.c.orders,
+        bought.c.first_at,
+        bought.c.last_at,
+        bought.c.total,
+        true(),
+        bindparam("at", type_=UTCDateTime()),
+    ).order_by(bought.c.customer_id)
+    columns = [
+        "customer_id", "organization_id", "total_spent", "order_count", "first_order_at",
+        "last_order_at", "lifetime_value", "windows_stale", "updated_at",
+    ]  # fmt: skip
+    stmt = postgresql.insert(CustomerMetrics.__table__).from_select(columns, source)
+    return _adding(stmt, postgres=True)
 
 
 def _cents(amount: Any) -> Any:
@@ -203,3 +249,6 @@ async def for_customers(
         CustomerMetrics.customer_id.in_(list(customer_ids)),
     )
     return {m.customer_id: m for m in (await session.execute(stmt)).scalars()}
+
+
+_ADD_PURCHASES_PG = _add_purchases_pg()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,8 +31,6 @@ from clientbase.tenancy import service as tenancy
 from clientbase.transactions.models import COUNTED_STATUS, Transaction, TransactionItem
 from clientbase.transactions.repository import TransactionRepository
 from clientbase.transactions.schemas import (
-    BulkRow,
-    BulkRowError,
     BulkTransactions,
     BulkTransactionsResult,
     TransactionCreate,
@@ -145,12 +144,12 @@ async def bulk_record(
     database or earlier in the batch) are duplicates; invalid rows are reported by index."""
     actor.require(Permission.TRANSACTIONS_WRITE)
     parsed: list[tuple[int, TransactionCreate]] = []
-    errors: list[BulkRowError] = []
+    errors: list[dict[str, Any]] = []
     for index, raw in enumerate(data.items):
         try:
             parsed.append((index, TransactionCreate.model_validate(raw)))
         except ValidationError as exc:
-            errors.append(BulkRowError(index=index, errors=validation_errors(exc.errors())))
+            errors.append({"index": index, "errors": validation_errors(exc.errors())})
     repo = _repo(session, actor)
     existing = await repo.by_external_ids(list({p.external_id for _, p in parsed}))
     known_customers = await customers.existing_customer_ids(
@@ -164,11 +163,11 @@ async def bulk_record(
         seen = existing.get(item.external_id)
         seen_id = seen.id if seen is not None else batch_ids.get(item.external_id)
         if seen_id is not None:
-            duplicates.append(BulkRow(index=index, id=seen_id))
+            duplicates.append({"index": index, "id": seen_id})
             continue
         problems = _row_problems(item, known_customers, businesses, currency)
         if problems:
-            errors.append(BulkRowError(index=index, errors=problems))
+            errors.append({"index": index, "errors": problems})
             continue
         row_id = new_id()
         batch_ids[item.external_id] = row_id
@@ -200,7 +199,7 @@ async def bulk_record(
             }
             for line in item.items
         ]
-        created.append(BulkRow(index=index, id=row_id))
+        created.append({"index": index, "id": row_id})
     await repo.insert_many(rows, items)
     await metrics.add_purchases(session, actor, rows)
     await upkeep.customers_changed(session, actor, {r["customer_id"] for r in rows})
@@ -216,8 +215,11 @@ async def bulk_record(
                 "duplicates": {"old": None, "new": len(duplicates)},
             },
         )
-    errors.sort(key=lambda e: e.index)
-    return BulkTransactionsResult(created=created, duplicates=duplicates, errors=errors)
+    errors.sort(key=itemgetter("index"))
+    # One validation of the whole answer: 10,000 row models built one by one cost ~0.3 s.
+    return BulkTransactionsResult.model_validate(
+        {"created": created, "duplicates": duplicates, "errors": errors}
+    )
 
 
 def _row_problems(
