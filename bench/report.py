@@ -81,14 +81,20 @@ def judge(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_result(result: dict[str, Any]) -> Path:
-    """bench/results/<date>-<db>-<n>.json, replacing that day's earlier run on the same
-    processor; a run on another processor gets a file of its own (<date>-<db>-<n>-<cpu>)."""
+    """bench/results/<date>-<db>-<n>.json (see result_path)."""
+    path = result_path(f"{result['date']}-{result['db_label']}-{result['customers']}", result)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
+def result_path(stem: str, result: dict[str, Any]) -> Path:
+    """bench/results/<stem>.json, replacing that day's earlier run on the same processor; a
+    run on another processor gets a file of its own (<stem>-<cpu>.json)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{result['date']}-{result['db_label']}-{result['customers']}.json"
+    path = RESULTS / f"{stem}.json"
     if path.exists() and _cpu(json.loads(path.read_text())) != _cpu(result):
         cpu = re.sub(r"[^a-z0-9]+", "-", _cpu(result).lower())
-        path = path.with_name(f"{path.stem}-{cpu}.json")
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+        path = path.with_name(f"{stem}-{cpu}.json")
     return path
 
 

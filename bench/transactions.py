@@ -36,7 +36,7 @@ import httpx
 from sqlalchemy import select
 
 import clientbase.db.registry  # noqa: F401 - models and commit hooks
-from bench import database, machine
+from bench import database, machine, report
 from bench.client import measure
 from bench.database import DATA, Target, drop, loaded_customers, recreate
 from bench.server import CLIENTBASE, Server, app_env
@@ -51,7 +51,6 @@ from clientbase.tenancy import service as tenancy
 from clientbase.tenancy.models import Organization
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 PHASES = ("load", "metrics", "analytics", "incremental", "endpoint", "bulk")
 TARGETS = {
     "bulk_ingest_tps": (">=", 10_000),
@@ -544,8 +543,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "load_average_after": machine.load_average(),
         },
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{result['date']}-transactions-{t.label}-{args.customers}.json"
+    path = report.result_path(f"{result['date']}-transactions-{t.label}-{args.customers}", result)
     path.write_text(json.dumps(result, indent=2, default=str))
     for judged in result["targets"]:
         verdict = {True: "met", False: "MISSED", None: "-"}[judged["met"]]
