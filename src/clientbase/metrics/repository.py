@@ -215,6 +215,9 @@ def _latest(postgres: bool, stored: Any, new: Any) -> Any:
     return func.max(func.coalesce(stored, new), new)
 
 
+_ADD_PURCHASES_PG = _add_purchases_pg()  # here: it uses the helpers above
+
+
 async def lock(
     session: AsyncSession, organization_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
 ) -> None:
@@ -249,6 +252,3 @@ async def for_customers(
         CustomerMetrics.customer_id.in_(list(customer_ids)),
     )
     return {m.customer_id: m for m in (await session.execute(stmt)).scalars()}
-
-
-_ADD_PURCHASES_PG = _add_purchases_pg()
