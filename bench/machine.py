@@ -56,6 +56,30 @@ async def wait_quiet(limit: float, log: Callable[[str], None]) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def _python_loop_ms() -> float:
+    """The same pure-Python work on every machine (median of five): machines sold under one
+    processor name here ran it 1.5-3 times slower on some days, and a result only compares
+    with results measured at a similar speed."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[2] * 1000, 1)
+
+
+async def _postgres_series_ms(conn: asyncpg.Connection) -> float:
+    """PostgreSQL's side of the same: counting a million generated rows (median of three)."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        await conn.fetchval("SELECT count(*) FROM generate_series(1, 1000000)")
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[1] * 1000, 1)
+
+
 async def facts(postgres_url: str | None) -> dict[str, Any]:
     memory_kb = _read("/proc/meminfo", "MemTotal")
     out: dict[str, Any] = {
@@ -67,12 +91,14 @@ async def facts(postgres_url: str | None) -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--", "src", "migrations")),
+        "speed": {"python_loop_ms": _python_loop_ms()},
     }
     if postgres_url:
         conn = await asyncpg.connect(postgres_url)
         try:
             out["postgresql"] = await conn.fetchval("SHOW server_version")
             out["postgresql_settings"] = {s: await conn.fetchval(f"SHOW {s}") for s in PG_SETTINGS}
+            out["speed"]["postgresql_series_ms"] = await _postgres_series_ms(conn)
         finally:
             await conn.close()
     return out
