@@ -151,7 +151,9 @@ def table(results: list[dict[str, Any]]) -> str:
 def _busy(result: dict[str, Any]) -> str:
     before = result["machine"].get("load_average_before") or [0.0]
     after = result["machine"].get("load_average_after") or [0.0]
-    return f" (load avg {before[0]:.1f} → {after[0]:.1f})"
+    speed = result["machine"].get("speed", {}).get("python_loop_ms")
+    loop = f", Python loop {speed:.0f} ms" if speed else ""
+    return f" (load avg {before[0]:.1f} → {after[0]:.1f}{loop})"
 
 
 def _operations(result: dict[str, Any]) -> str:
