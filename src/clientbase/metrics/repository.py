@@ -188,10 +188,7 @@ def _add_purchases_pg() -> Any:
         true(),
         bindparam("at", type_=UTCDateTime()),
     ).order_by(bought.c.customer_id)
-    columns = [
-        "customer_id", "organization_id", "total_spent", "order_count", "first_order_at",
-        "last_order_at", "lifetime_value", "windows_stale", "updated_at",
-    ]  # fmt: skip
+    columns = ["customer_id", "organization_id", *COMPUTED, "windows_stale", "updated_at"]
     stmt = postgresql.insert(CustomerMetrics.__table__).from_select(columns, source)
     return _adding(stmt, postgres=True)
 
