@@ -17,7 +17,8 @@ import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SETTINGS = ("shared_buffers", "work_mem", "effective_cache_size", "max_connections",
-               "synchronous_commit", "jit", "random_page_cost")  # fmt: skip
+               "synchronous_commit", "jit", "random_page_cost", "max_wal_size",
+               "checkpoint_timeout", "wal_compression")  # fmt: skip
 
 
 def _read(path: str, key: str) -> str | None:

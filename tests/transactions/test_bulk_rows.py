@@ -89,3 +89,41 @@ async def test_bulk_emits_one_metrics_event_per_customer_in_sequence(client, org
     assert all(e["request_id"] == "bulk-feed-1" and e["occurred_at"] for e in new)
     seqs = [int(e["id"]) for e in events]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+async def test_more_rows_than_one_lookup_chunk_find_their_duplicates_and_customers(client, org):
+    """1,500 rows look up their external ids and customers in one statement on PostgreSQL
+    and in chunks of 1,000 on SQLite: the answer is the same either way."""
+    first = await api_create(client, org, first_name="Chunk")
+    second = await api_create(client, org, first_name="Chunked")
+    unknown = "0191d6a4-0000-7000-8000-000000000000"
+
+    def rows(numbers: range) -> list[dict]:
+        out = []
+        for n in numbers:
+            customer = unknown if n == 1400 else (first, second)[n % 2]["id"]
+            out.append({"external_id": f"c-{n}", "customer_id": customer,
+                        "occurred_at": "2026-03-01T10:00:00Z", "amount": "1.00"})  # fmt: skip
+        return out
+
+    async def post(numbers: range) -> dict:
+        answer = await client.post(
+            "/api/v1/transactions/bulk", json={"items": rows(numbers)}, headers=org.headers()
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    once = await post(range(1500))
+    assert len(once["created"]) == 1499
+    assert [e["index"] for e in once["errors"]] == [1400]
+    assert once["errors"][0]["errors"][0]["field"] == "customer_id"
+    again = await post(range(500, 2000))
+    ids = {r["index"] + 500: r["id"] for r in again["duplicates"]}
+    assert len(ids) == 999 and 1400 not in ids
+    first_ids = {r["index"]: r["id"] for r in once["created"]}
+    assert all(first_ids[n] == ids[n] for n in ids)
+    assert len(again["created"]) == 500  # c-1500 ... c-1999
+    assert [e["index"] for e in again["errors"]] == [900]  # c-1400 is still no one's
+    metrics = (await client.get(f"/api/v1/customers/{first['id']}", headers=org.headers())).json()
+    # the even rows but c-1400: 749 from the first request, 250 from the second
+    assert metrics["order_count"] == 999 and Decimal(metrics["total_spent"]) == Decimal("999.00")

@@ -17,7 +17,8 @@ from clientbase.customers.models import (
     CustomFieldDefinition,
     Note,
 )
-from clientbase.db.repository import TenantRepository
+from clientbase.db.repository import TenantRepository, one_of
+from clientbase.db.session import dialect_name
 
 UNIQUE_FIELDS = ("email", "phone", "iin", "bin")
 _customers = Customer.__table__.c
@@ -66,8 +67,11 @@ class CustomerRepository(TenantRepository[Customer]):
     async def visible_ids(self, actor: Actor, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these ids the actor can see (live customers): ids only, no ORM objects
         (a bulk ingest checks 10,000 at a time)."""
-        stmt = self.visible(actor).with_only_columns(Customer.id).where(Customer.id.in_(ids))
-        return set((await self.session.execute(stmt)).scalars())
+        found: set[uuid.UUID] = set()
+        for condition in one_of(Customer.id, ids, dialect_name(self.session)):
+            stmt = self.visible(actor).with_only_columns(Customer.id).where(condition)
+            found.update((await self.session.execute(stmt)).scalars())
+        return found
 
     async def exists(self, customer_id: uuid.UUID) -> bool:
         stmt = self.scoped(Customer.id).where(Customer.id == customer_id)

@@ -30,8 +30,18 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     """UUIDv7 (RFC 9562): time-ordered, so new rows land at the end of every index."""
+    return _uuid7(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10), "big"))
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """`count` new ids from one read of the random source (a bulk import's 10,000 calls to
+    `os.urandom` cost ~50 ms)."""
     ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    random = os.urandom(10 * count)
+    return [_uuid7(ms, int.from_bytes(random[i : i + 10], "big")) for i in range(0, 10 * count, 10)]
+
+
+def _uuid7(ms: int, rand: int) -> uuid.UUID:
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
     value |= ((rand >> 62) & 0xFFF) << 64

@@ -19,7 +19,6 @@ class CustomerMetrics(OrganizationScoped, Base):
         Index(None, "organization_id", "total_spent"),
         Index(None, "organization_id", "order_count"),
         Index(None, "organization_id", "last_order_at"),
-        Index(None, "organization_id", "lifetime_value"),
         Index(
             "ix_customer_metrics_windows_stale",
             "organization_id",
@@ -36,6 +35,9 @@ class CustomerMetrics(OrganizationScoped, Base):
     order_count: Mapped[int] = mapped_column(default=0)
     first_order_at: Mapped[datetime | None]
     last_order_at: Mapped[datetime | None]
+    # Always equal to total_spent (the historical CLV) and deliberately not indexed: lists
+    # and segments order and filter it by total_spent's index, and every purchase would
+    # otherwise write a second index entry with the same value.
     lifetime_value: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     # Written by the analytics recalculation.
     predicted_ltv: Mapped[Decimal | None]

@@ -146,7 +146,16 @@ STATIC_FIELDS: tuple[Field, ...] = (
     _m("first_order_at", Kind.DATETIME, "First order", timeframe=True),
     _m("last_order_at", Kind.DATETIME, "Last order", timeframe=True),
     _m("days_since_last_order", Kind.INTEGER, "Days since last order", timeframe=True),
-    _m("lifetime_value", Kind.NUMBER, "Lifetime value (historical CLV)"),
+    # The historical CLV is the total spent (metrics.repository): rules read that column
+    # and its index, which lifetime_value has no copy of.
+    Field(
+        "lifetime_value",
+        Kind.NUMBER,
+        Source.METRIC,
+        "Lifetime value (historical CLV)",
+        "total_spent",
+        group="metrics",
+    ),
     _m("predicted_ltv", Kind.NUMBER, "Predicted CLV"),
     _m("churn_risk", Kind.FLOAT, "Churn risk (0-1)"),
     _m("engagement_score", Kind.FLOAT, "Engagement score (0-1)"),

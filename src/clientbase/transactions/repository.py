@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from clientbase.db.base import utcnow
-from clientbase.db.repository import TenantRepository
+from clientbase.db.repository import TenantRepository, one_of
 from clientbase.db.session import dialect_name
 from clientbase.transactions.models import (
     COUNTED_STATUS,
@@ -36,9 +36,8 @@ class TransactionRepository(TenantRepository[Transaction]):
 
     async def by_external_ids(self, external_ids: list[str]) -> dict[str, Transaction]:
         found: dict[str, Transaction] = {}
-        for start in range(0, len(external_ids), 1000):
-            chunk = external_ids[start : start + 1000]
-            stmt = self.scoped().where(Transaction.external_id.in_(chunk))
+        for condition in one_of(Transaction.external_id, external_ids, dialect_name(self.session)):
+            stmt = self.scoped().where(condition)
             found.update({t.external_id: t for t in (await self.session.execute(stmt)).scalars()})
         return found
 

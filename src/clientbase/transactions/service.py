@@ -24,7 +24,7 @@ from clientbase.core.errors import (
 )
 from clientbase.core.pagination import Page, decode_cursor, encode_cursor
 from clientbase.customers import service as customers
-from clientbase.db.base import new_id
+from clientbase.db.base import new_id, new_ids
 from clientbase.metrics import service as metrics
 from clientbase.segments import upkeep
 from clientbase.tenancy import service as tenancy
@@ -159,6 +159,7 @@ async def bulk_record(
     businesses = set(await tenancy.business_ids(session, actor))
     created, duplicates, rows, items = [], [], [], []
     batch_ids: dict[str, uuid.UUID] = {}
+    fresh_ids = iter(new_ids(len(parsed)))
     for index, item in parsed:
         seen = existing.get(item.external_id)
         seen_id = seen.id if seen is not None else batch_ids.get(item.external_id)
@@ -169,7 +170,7 @@ async def bulk_record(
         if problems:
             errors.append({"index": index, "errors": problems})
             continue
-        row_id = new_id()
+        row_id = next(fresh_ids)
         batch_ids[item.external_id] = row_id
         rows.append(
             {
