@@ -49,7 +49,20 @@ async def fill(session, org_id) -> None:
             ),
             {**values, "n": ROWS},
         )
+        await session.execute(
+            text(
+                "INSERT INTO customer_metrics (customer_id, organization_id, total_spent, "
+                "order_count, first_order_at, last_order_at, lifetime_value, windows_stale, "
+                "updated_at) SELECT id, organization_id, s.total, s.orders, s.last_at, s.last_at, "
+                "s.total, false, now() FROM (SELECT id, organization_id, "
+                "row_number() OVER (ORDER BY id) AS i FROM customers WHERE organization_id = :org"
+                ") AS c, LATERAL (SELECT (c.i % 997) * 3.5 AS total, 1 + c.i % 7 AS orders, "
+                "now() - (c.i % 1009) * interval '1 hour' AS last_at) AS s WHERE c.i % 2 = 0"
+            ),
+            values,
+        )
         await session.execute(text("ANALYZE customers"))
+        await session.execute(text("ANALYZE customer_metrics"))
         return
     await session.execute(
         text(
@@ -63,6 +76,18 @@ async def fill(session, org_id) -> None:
             "'person ' || i || ' ' || hex(randomblob(8)) FROM seq"
         ),
         {**values, "n": ROWS},
+    )
+    await session.execute(
+        text(
+            "INSERT INTO customer_metrics (customer_id, organization_id, total_spent, "
+            "order_count, first_order_at, last_order_at, lifetime_value, windows_stale, "
+            "updated_at) SELECT id, organization_id, total, orders, last_at, last_at, total, 0, "
+            "datetime('now') FROM (SELECT id, organization_id, (i % 997) * 3.5 AS total, "
+            "1 + i % 7 AS orders, datetime('now', '-' || (i % 1009) || ' hours') AS last_at, "
+            "i FROM (SELECT id, organization_id, row_number() OVER (ORDER BY id) AS i "
+            "FROM customers WHERE organization_id = :org)) WHERE i % 2 = 0"
+        ),
+        values,
     )
     await session.execute(text("ANALYZE"))
 
@@ -187,3 +212,88 @@ async def test_a_deep_keyset_page_starts_in_the_index_at_the_cursor(session, org
     else:
         assert re.search(r"USING (COVERING )?INDEX .*\(.*\)[<>]\(\?,\?\)", text_plan), text_plan
     assert not sorts_rows(conn.dialect.name, text_plan), text_plan
+
+
+# A list sorted by a purchase metric reads its parts one statement each (metric_order):
+# customers with a value by the metric's index, those without one (no metrics row: half of
+# them here) by the customers' primary key in id order, which the page's LIMIT stops.
+# (filters, sort, what each part of a first page reads: a metric's index or the key)
+METRIC_LISTINGS = [
+    ({}, "-total_spent", ["total_spent"]),
+    ({}, "-lifetime_value", ["total_spent"]),  # the same numbers: total_spent's index
+    ({}, "-order_count", ["order_count"]),
+    ({}, "-last_order_at", ["last_order_at"]),
+    ({"status": ["active"]}, "-total_spent", ["total_spent"]),
+    ({}, "total_spent", ["total_spent", "id"]),  # values under 0 first (none), then no value
+    ({}, "order_count", ["order_count", "id"]),
+    ({}, "last_order_at", ["id"]),  # never bought: the lowest, so first
+]
+PRIMARY_KEY_WALK = {
+    "postgresql": "Index Scan using pk_customers on customers",
+    "sqlite": "SCAN customers USING INDEX sqlite_autoindex_customers_1",
+}
+
+
+def reads(dialect: str, column: str) -> str:
+    if column == "id":
+        return PRIMARY_KEY_WALK[dialect]
+    return f"ix_customer_metrics_organization_id_{column}_customer_id"
+
+
+def sorts_more_than_a_page(dialect: str, text_plan: str) -> bool:
+    """The page's rows, read by id, are put back in order; any other sort is not expected:
+    the metric's index gives (value, customer id) in order, ties included."""
+    if dialect == "postgresql":
+        sorted_rows = re.findall(
+            r"(?:^|->)\s*(?:Incremental )?Sort\s+\(cost=\S+ rows=(\d+)", text_plan, re.M
+        )
+        return any(int(rows) > 26 for rows in sorted_rows)
+    return "USE TEMP B-TREE" in text_plan.split("SCAN metric_page", 1)[0]
+
+
+async def metric_page_plans(conn, queries) -> list[str]:
+    return [await plan(conn, s, p) for s, p in queries if "metric_page" in s]
+
+
+@pytest.mark.parametrize(("params", "sort", "parts"), METRIC_LISTINGS)
+async def test_a_metric_sort_reads_index_ranges(session, org, params, sort, parts):
+    conn, queries = await captured_customer_queries(session, org, params, sort)
+    dialect = conn.dialect.name
+    plans = await metric_page_plans(conn, queries)
+    assert len(plans) == len(parts), plans
+    for text_plan, column in zip(plans, parts, strict=True):
+        assert reads(dialect, column) in text_plan, text_plan
+        assert not sorts_more_than_a_page(dialect, text_plan), text_plan
+    for statement, parameters in queries:
+        text_plan = (await plan(conn, statement, parameters)).replace(
+            PRIMARY_KEY_WALK["sqlite"], ""
+        )
+        assert not walks_table(dialect, text_plan), f"{statement}\n{text_plan}"
+        assert not re.search(r"Seq Scan on customer_metrics|SCAN customer_metrics\b", text_plan)
+
+
+@pytest.mark.parametrize(
+    "sort", ["-total_spent", "total_spent", "-order_count", "-last_order_at", "last_order_at"]
+)
+async def test_a_deep_metric_page_starts_in_an_index_at_the_cursor(session, org, sort):
+    """400 rows in: inside the values, from (value, id) on, or among the customers
+    without one, from the id on."""
+    actor = org.actor()
+    flt = await build_filter(session, actor, assigned_to=None, tags=None, status=None, search=None)
+    order = parse_sort(sort, SORTABLE, "-created_at")
+    cursor = None
+    for _ in range(4):
+        page = await service.list_customers(
+            session, actor, flt, sort=order, limit=100, cursor=cursor, include_total=False
+        )
+        cursor = page.next_cursor
+    conn, queries = await captured_customer_queries(session, org, {}, sort, cursor=cursor)
+    column = order.field
+    plans = await metric_page_plans(conn, queries)
+    if conn.dialect.name == "postgresql":
+        bound = rf"Index Cond: .*(ROW\({column}, customer_id\) [<>] ROW\(|\bid [<>] ')"
+    else:
+        bound = r"(\(organization_id=\? AND .*\(\w+,customer_id\)[<>]\(\?,\?\)\)|\(id[<>]\?\))"
+    assert re.search(bound, plans[0]), plans[0]
+    for text_plan in plans:
+        assert not sorts_more_than_a_page(conn.dialect.name, text_plan), text_plan

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from clientbase.customers import service
+from clientbase.metrics.models import CustomerMetrics
 from tests.fixtures import create_customer
 
 pytestmark = pytest.mark.asyncio
@@ -59,6 +62,36 @@ async def test_filters_counts_and_sorting(sign_in, web_org, three):
     assert 'aria-sort="ascending"' in by_name.text
     reverse = await user.get("/customers?sort=-name&page=abc&status=bogus")
     assert names(reverse.text) == ["Steppe Trading", "Nomad Foods", "Aigerim Bekova"]
+
+
+async def test_purchase_columns_show_and_sort_the_metrics(sign_in, web_org, session, three):
+    steppe, aigerim, _nomad = three
+    bought = datetime(2025, 6, 1, tzinfo=UTC)
+    for customer, total, orders in ((steppe, "1250.00", 3), (aigerim, "99.50", 1)):
+        session.add(
+            CustomerMetrics(
+                organization_id=web_org.id,
+                customer_id=customer.id,
+                total_spent=Decimal(total),
+                order_count=orders,
+                first_order_at=bought,
+                last_order_at=bought,
+                lifetime_value=Decimal(total),
+            )
+        )
+    await session.commit()
+    user = await sign_in(web_org)
+    top = await user.get("/customers?sort=-total_spent", headers=RESULTS)
+    assert names(top.text) == ["Steppe Trading", "Aigerim Bekova", "Nomad Foods"]
+    assert 'aria-sort="descending"' in top.text and "Total spent ↓" in top.text
+    cells = re.findall(r'<td class="num nowrap">([^<]+)<br><small>([^<]+)</small>', top.text)
+    assert cells == [("1,250.00", "3 orders"), ("99.50", "1 order"), ("0.00", "0 orders")]
+    assert "/customers?sort=total_spent" in top.text  # the header's link turns it around
+    first = await user.get("/customers")
+    assert "/customers?sort=-total_spent" in first.text  # biggest spenders first
+    # The API's other metric sorts have no column but work from a link.
+    fewest = await user.get("/customers?sort=order_count")
+    assert names(fewest.text) == ["Nomad Foods", "Aigerim Bekova", "Steppe Trading"]
 
 
 async def test_pagination_links_keep_the_filters(sign_in, web_org, session):

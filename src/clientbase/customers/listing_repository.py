@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from clientbase.auth.actor import Actor
 from clientbase.core.sorting import SortSpec
 from clientbase.core.ttl_cache import TtlCache
+from clientbase.customers.metric_order import METRIC_SORTS, page_parts, part_ids, part_rows
 from clientbase.customers.models import Address, Customer
 from clientbase.customers.read_repository import with_metrics
 from clientbase.customers.repository import CustomerRepository
@@ -42,6 +43,8 @@ SORT_COLUMNS: dict[str, Any] = {
     "name": Customer.name,
     "rating": func.coalesce(Customer.rating, 0),
 }
+# Sorts by a purchase metric (customer_metrics): see metric_order.
+SORTABLE = (*SORT_COLUMNS, *METRIC_SORTS)
 EXACT_COUNT_BELOW = 2_000
 # A big result's estimated total is kept this long per organization, viewer and filter:
 # paging through a million customers need not re-count on every page (two statements, a
@@ -283,6 +286,10 @@ class CustomerListRepository(CustomerRepository):
         limit: int,
         offset: int | None,
     ) -> list[Row[Any]]:
+        if sort.field in METRIC_SORTS:
+            return await self._metric_page(
+                actor, flt, sort=sort, after=after, limit=limit, offset=offset
+            )
         column = SORT_COLUMNS[sort.field]
         stmt = self.filtered(actor, flt)
         if after is not None:
@@ -296,6 +303,40 @@ class CustomerListRepository(CustomerRepository):
         if offset:
             stmt = stmt.offset(offset)
         return await self._rows(with_metrics(stmt))
+
+    async def _metric_page(
+        self,
+        actor: Actor,
+        flt: CustomerFilter,
+        *,
+        sort: SortSpec,
+        after: list[Any] | None,
+        limit: int,
+        offset: int | None,
+    ) -> list[Row[Any]]:
+        """keyset_page in a metric's order: metric_order's parts from the cursor on, one
+        statement each, until the page is full. A page number skips `offset` rows across
+        parts: a part that ends before them is counted."""
+        metric = METRIC_SORTS[sort.field]
+        rows: list[Row[Any]] = []
+        skip = offset or 0
+        base = self.filtered(actor, flt)
+        for part in page_parts(metric, descending=sort.descending, after=after):
+            ids = part_ids(base, self.organization_id, metric, part, descending=sort.descending)
+            page = ids.limit(limit - len(rows)).offset(skip or None)
+            found = await self._rows(part_rows(self.scoped(), page, descending=sort.descending))
+            if not found and skip:
+                skip -= await self._count_rows(ids, cap=skip)
+                continue
+            rows += found
+            skip = 0
+            if len(rows) >= limit:
+                break
+        return rows
+
+    async def _count_rows(self, stmt: Select[Any], *, cap: int) -> int:
+        capped = stmt.order_by(None).limit(cap)
+        return int((await self._rows(select(func.count()).select_from(capped.subquery())))[0][0])
 
     async def search_page(
         self, actor: Actor, flt: CustomerFilter, *, limit: int, offset: int

@@ -15,7 +15,7 @@ from clientbase.core.errors import ValidationFailed
 from clientbase.customers import custom_fields
 from clientbase.customers.identifiers import check_bin, check_iin
 from clientbase.customers.listing_repository import (
-    SORT_COLUMNS,
+    SORTABLE,
     CustomerFilter,
     CustomFieldFilter,
     SearchTerms,
@@ -24,7 +24,6 @@ from clientbase.customers.validation import normalize_email, normalize_phone
 from clientbase.search.text import normalize, words
 from clientbase.tenancy import service as tenancy
 
-SORTABLE = tuple(SORT_COLUMNS)
 CUSTOM_FIELD_PREFIX = "cf."
 PHONE_LIKE = re.compile(r"^[\d\s()+\-./]+$")
 

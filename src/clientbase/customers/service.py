@@ -34,6 +34,7 @@ from clientbase.customers.listing_repository import (
     CustomerListRepository,
     SearchTerms,
 )
+from clientbase.customers.metric_order import METRIC_SORTS
 from clientbase.customers.models import Address, Contact, Customer
 from clientbase.customers.presenters import event_snapshot
 from clientbase.customers.repository import UNIQUE_FIELDS, CustomerRepository
@@ -54,6 +55,7 @@ from clientbase.tenancy import service as tenancy
 
 PROFILE_FIELDS = tuple(CustomerFields.model_fields)
 NESTED = {"contacts", "addresses", "business_ids", "version"}
+MONEY_LIMIT = Decimal(10) ** 12  # Numeric(14, 2): what a cursor's amount can be
 NOT_NULL = ("type", "status", "is_active", "tags", "current_balance", "custom_fields")
 
 
@@ -196,20 +198,38 @@ def _decode_keyset(cursor: str, sort: SortSpec) -> list[Any]:
 
 
 def _sort_value(customer: Row[Any], field: str) -> Any:
-    value = getattr(customer, field)
+    metric = METRIC_SORTS.get(field)
+    value = metric.value_of(customer) if metric else getattr(customer, field)
     if field == "rating":
         return value or 0
+    if isinstance(value, Decimal):
+        return str(value)  # exact: a float would not find the row again
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _cursor_value(field: str, raw: Any) -> Any:
-    if field in ("created_at", "updated_at"):
+    if field == "last_order_at" and raw is None:  # never bought: the lowest position
+        return None
+    if field in ("created_at", "updated_at", "last_order_at"):
         try:
-            return datetime.fromisoformat(raw)
+            moment = datetime.fromisoformat(raw)
         except (TypeError, ValueError) as exc:
             raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
-    expected = {"rating": int, "name": str}.get(field)
+        if moment.tzinfo is None:
+            raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+        return moment
+    if field in ("total_spent", "lifetime_value"):
+        try:
+            amount = Decimal(raw) if type(raw) is str else None
+        except ArithmeticError:
+            amount = None
+        if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
+            raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+        return amount
+    expected = {"rating": int, "order_count": int, "name": str}.get(field)
     if expected is not None and type(raw) is not expected:  # a forged value would reach SQL
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+    if expected is int and not -(2**31) <= raw < 2**31:  # an INTEGER column's range
         raise ValidationFailed.on("cursor", "is not a cursor this service issued")
     return raw
 

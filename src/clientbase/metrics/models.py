@@ -16,9 +16,11 @@ from clientbase.db.base import Base, OrganizationScoped, utcnow
 class CustomerMetrics(OrganizationScoped, Base):
     __tablename__ = "customer_metrics"
     __table_args__ = (
-        Index(None, "organization_id", "total_spent"),
-        Index(None, "organization_id", "order_count"),
-        Index(None, "organization_id", "last_order_at"),
+        # The customer id orders each value's ties, so a list sorted by a metric pages
+        # through (value, id) as one index range (customers.metric_order).
+        Index(None, "organization_id", "total_spent", "customer_id"),
+        Index(None, "organization_id", "order_count", "customer_id"),
+        Index(None, "organization_id", "last_order_at", "customer_id"),
         Index(
             "ix_customer_metrics_windows_stale",
             "organization_id",
