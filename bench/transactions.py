@@ -419,7 +419,8 @@ def bulk_body(ids: list[uuid.UUID], run: str, start: int, size: int, rng: random
 
 async def measure_bulk(t: TxTarget, args: argparse.Namespace) -> dict[str, Any]:
     """POST /api/v1/transactions/bulk with 10,000 new transactions a request (distinct
-    customers, 1-3 items each), sequentially from one client and from two at once."""
+    customers, 1-3 items each), `--bulk-requests` requests for each number of clients in
+    `--bulk-clients`, each client posting its next request as soon as its last returned."""
     secret_key = secrets.token_urlsafe(48)
     token, _, _ = await database.credentials(t, secret_key)
     # Other customers each run, as an ingest meets them: a rerun on the same ones finds their
@@ -429,12 +430,13 @@ async def measure_bulk(t: TxTarget, args: argparse.Namespace) -> dict[str, Any]:
     ids = await sample_customers(t, 50_000, seed)
     rng, run = random.Random(seed), uuid.uuid4().hex[:8]  # noqa: S311
     size, requests = 10_000, args.bulk_requests
+    clients = [int(c) for c in args.bulk_clients.split(",")]
     # This server runs without autovacuum: each purchase rewrites its buyer's metrics row
     # in place of the old version, and the dead versions earlier runs left (2.7 M beside
     # 0.5 M live after a few runs) made every run slower than the one before. VACUUM
     # clears them as a production server's autovacuum would, so runs start alike.
     vacuumed = await database.vacuum(t)
-    bodies = [bulk_body(ids, run, k * size, size, rng) for k in range(requests * 2)]
+    bodies = [bulk_body(ids, run, k * size, size, rng) for k in range(requests * len(clients))]
     server = _server(t, secret_key, args.workers)
     server.start()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -447,41 +449,34 @@ async def measure_bulk(t: TxTarget, args: argparse.Namespace) -> dict[str, Any]:
     try:
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=600) as http:
 
-            async def post(body: bytes) -> float:
-                started = time.perf_counter()
-                answer = await http.post("/api/v1/transactions/bulk", content=body)
-                answer.raise_for_status()
-                parsed = answer.json()
-                if len(parsed["created"]) != size or parsed["errors"]:
-                    raise RuntimeError(
-                        f"bulk: {len(parsed['created'])} created, {parsed['errors'][:3]}"
-                    )
-                return time.perf_counter() - started
+            async def client(queue: list[bytes], latencies: list[float]) -> None:
+                while queue:
+                    body = queue.pop()
+                    started = time.perf_counter()
+                    answer = await http.post("/api/v1/transactions/bulk", content=body)
+                    answer.raise_for_status()
+                    parsed = answer.json()
+                    if len(parsed["created"]) != size or parsed["errors"]:
+                        raise RuntimeError(
+                            f"bulk: {len(parsed['created'])} created, {parsed['errors'][:3]}"
+                        )
+                    latencies.append(time.perf_counter() - started)
 
-            started = time.perf_counter()
-            latencies = [await post(b) for b in bodies[:requests]]
-            elapsed = time.perf_counter() - started
-            out["sequential"] = {
-                "seconds": round(elapsed, 2),
-                "tps": round(requests * size / elapsed),
-                "request_s": [round(v, 2) for v in latencies],
-            }
-            log(f"bulk sequential: {out['sequential']}")
-            started = time.perf_counter()
-            pairs = bodies[requests:]
-            latencies = []
-            for k in range(0, len(pairs), 2):
-                latencies += await asyncio.gather(*(post(b) for b in pairs[k : k + 2]))
-            elapsed = time.perf_counter() - started
-            out["two_clients"] = {
-                "seconds": round(elapsed, 2),
-                "tps": round(len(pairs) * size / elapsed),
-                "request_s": [round(v, 2) for v in latencies],
-            }
-            log(f"bulk two clients: {out['two_clients']}")
+            for n, count in enumerate(clients):
+                queue = bodies[n * requests : (n + 1) * requests][::-1]
+                latencies: list[float] = []
+                started = time.perf_counter()
+                await asyncio.gather(*(client(queue, latencies) for _ in range(count)))
+                elapsed = time.perf_counter() - started
+                out[f"clients_{count}"] = {
+                    "seconds": round(elapsed, 2),
+                    "tps": round(requests * size / elapsed),
+                    "request_s": [round(v, 2) for v in latencies],
+                }
+                log(f"bulk, {count} client(s): {out[f'clients_{count}']}")
     finally:
         server.stop()
-    out["bulk_ingest_tps"] = max(out["sequential"]["tps"], out["two_clients"]["tps"])
+    out["bulk_ingest_tps"] = max(out[f"clients_{c}"]["tps"] for c in clients)
     return out
 
 
@@ -580,6 +575,9 @@ def cli() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--bulk-requests", type=int, default=6, help="of 10,000 rows each")
+    parser.add_argument(
+        "--bulk-clients", default="1,2,3", help="clients posting at once, one measure each"
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database afterwards")
     parser.add_argument("--demo-log", help="with --only: the log of the run that loaded it")
     parser.add_argument(
