@@ -20,7 +20,7 @@ class SortSpec:
 def parse_sort(value: str | None, allowed: tuple[str, ...], default: str) -> SortSpec:
     raw = (value or default).strip()
     descending = raw.startswith("-")
-    field = raw.lstrip("-+")
+    field = raw[1:] if descending else raw
     if field not in allowed:
         raise ValidationFailed.on(
             "sort", f"must be one of {', '.join(allowed)} (prefix - for descending)"
