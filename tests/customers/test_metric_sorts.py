@@ -215,6 +215,10 @@ async def test_an_unknown_sort_is_a_problem_naming_sort(client, org, sort):
         ("order_count", 2**40),
         ("-last_order_at", "2025-03-01T12:00:00"),  # no timezone
         ("-last_order_at", 5),
+        ("-total_spent", "1E-20000"),  # finite and small, but no NUMERIC(14, 2) holds it
+        ("total_spent", "0.001"),
+        ("-last_order_at", "0001-01-01T00:00:00+01:00"),  # before year 1 in UTC
+        ("created_at", "9999-12-31T23:59:59-01:00"),  # after year 9999 in UTC
     ],
 )
 async def test_a_forged_metric_cursor_is_a_problem_naming_cursor(client, org, shop, token, value):

@@ -335,6 +335,7 @@ class CustomerListRepository(CustomerRepository):
         return rows
 
     async def _count_rows(self, stmt: Select[Any], *, cap: int) -> int:
+        """How many rows the statement gives, counting no further than `cap`."""
         capped = stmt.order_by(None).limit(cap)
         return int((await self._rows(select(func.count()).select_from(capped.subquery())))[0][0])
 
@@ -441,9 +442,8 @@ class CustomerListRepository(CustomerRepository):
         return await self.count(actor, flt, more_than=matched)
 
     async def _count_capped(self, actor: Actor, flt: CustomerFilter, cap: int) -> int:
-        capped = self.filtered(actor, flt).with_only_columns(Customer.id).limit(cap + 1)
-        stmt = select(func.count()).select_from(capped.subquery())
-        return int((await self._rows(stmt))[0][0])
+        query = self.filtered(actor, flt).with_only_columns(Customer.id)
+        return await self._count_rows(query, cap=cap + 1)
 
     async def _planner_rows(self, actor: Actor, flt: CustomerFilter) -> int:
         # Keyed: the planner cannot estimate the unkeyed filter's selectivity.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,7 @@ from clientbase.tenancy import service as tenancy
 PROFILE_FIELDS = tuple(CustomerFields.model_fields)
 NESTED = {"contacts", "addresses", "business_ids", "version"}
 MONEY_LIMIT = Decimal(10) ** 12  # Numeric(14, 2): what a cursor's amount can be
+CENT = Decimal("0.01")
 NOT_NULL = ("type", "status", "is_active", "tags", "current_balance", "custom_fields")
 
 
@@ -208,29 +209,36 @@ def _sort_value(customer: Row[Any], field: str) -> Any:
 
 
 def _cursor_value(field: str, raw: Any) -> Any:
+    """The cursor's sort value as its column takes it; anything a cursor this service
+    issued could not hold is a 422 naming `cursor`, never a value that fails in SQL."""
     if field == "last_order_at" and raw is None:  # never bought: the lowest position
         return None
+    try:
+        value = _typed_cursor_value(field, raw)
+    except (TypeError, ValueError, ArithmeticError, OverflowError) as exc:
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
+    if value is None:
+        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+    return value
+
+
+def _typed_cursor_value(field: str, raw: Any) -> Any:
+    """None, or an exception, where the raw value is not one this field's cursors hold."""
     if field in ("created_at", "updated_at", "last_order_at"):
-        try:
-            moment = datetime.fromisoformat(raw)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed.on("cursor", "is not a cursor this service issued") from exc
-        if moment.tzinfo is None:
-            raise ValidationFailed.on("cursor", "is not a cursor this service issued")
-        return moment
+        moment = datetime.fromisoformat(raw)
+        # As stored (UTC): a time at the edge of the calendar would overflow in SQL.
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
     if field in ("total_spent", "lifetime_value"):
-        try:
-            amount = Decimal(raw) if type(raw) is str else None
-        except ArithmeticError:
-            amount = None
+        amount = Decimal(raw) if type(raw) is str else None
         if amount is None or not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
-            raise ValidationFailed.on("cursor", "is not a cursor this service issued")
-        return amount
+            return None
+        cents = amount.quantize(CENT)
+        return cents if cents == amount else None  # more decimal places: not ours
     expected = {"rating": int, "order_count": int, "name": str}.get(field)
     if expected is not None and type(raw) is not expected:  # a forged value would reach SQL
-        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+        return None
     if expected is int and not -(2**31) <= raw < 2**31:  # an INTEGER column's range
-        raise ValidationFailed.on("cursor", "is not a cursor this service issued")
+        return None
     return raw
 
 
