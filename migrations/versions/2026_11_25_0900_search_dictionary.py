@@ -40,12 +40,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("organization_id", "key", "word", name=op.f("pk_search_word_keys")),
     )
     customers = sa.table(
-        "customers", sa.column("organization_id", sa.Uuid()), sa.column("search_text", sa.Text())
+        "customers",
+        sa.column("id", sa.Uuid()),
+        sa.column("organization_id", sa.Uuid()),
+        sa.column("search_text", sa.Text()),
     )
+    # Read in pages by id: a server-side cursor (yield_per) stays open until the migration
+    # transaction ends, and a later migration in it could not alter the customers table.
     words: dict[object, set[str]] = {}
-    found = op.get_bind().execute(sa.select(customers).execution_options(yield_per=BATCH))
-    for organization_id, search_text in found:
-        words.setdefault(organization_id, set()).update(dictionary_words((search_text,)))
+    page = sa.select(customers).order_by(customers.c.id).limit(BATCH)
+    rows = op.get_bind().execute(page).all()
+    while rows:
+        for _, organization_id, search_text in rows:
+            words.setdefault(organization_id, set()).update(dictionary_words((search_text,)))
+        rows = op.get_bind().execute(page.where(customers.c.id > rows[-1][0])).all()
     batch: list[dict[str, object]] = []
     for org, filed in words.items():
         for word in sorted(filed):

@@ -42,6 +42,9 @@ class Customer(IdMixin, OrganizationScoped, TimestampMixin, Versioned, Base):
         Index(None, "organization_id", "assigned_to"),
         Index(None, "organization_id", "name", "id"),
         Index(None, "organization_id", "updated_at", "id"),
+        # By id within the organization: the customers a metric sort shows without a value
+        # (customers.metric_order), where the primary key alone walks every tenant's rows.
+        Index(None, "organization_id", "id"),
         Index(
             "ix_customers_organization_id_industry_lower",
             "organization_id",
