@@ -228,6 +228,8 @@ METRIC_LISTINGS = [
     ({}, "order_count", ["order_count", "id"]),
     ({}, "last_order_at", ["id"]),  # never bought: the lowest, so first
 ]
+
+
 def reads(dialect: str, column: str) -> str:
     if column == "id":  # by id within the organization, never every tenant's primary key
         return "ix_customers_organization_id_id"
