@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from clientbase.config import get_settings
+from clientbase.db.migrate import include_object
 from clientbase.db.registry import metadata
 from clientbase.db.session import create_engine
-from clientbase.search.ddl import is_managed
 
 config = context.config
 
@@ -21,7 +21,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=lambda obj, name, kind, reflected, other: not is_managed(name),
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

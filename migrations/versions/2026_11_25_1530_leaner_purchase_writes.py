@@ -9,8 +9,6 @@ foreign keys row by row. Three of them guarded or served nothing:
   total_spent, whose index serves its filters, and every purchase rewrote both entries;
 - transaction_items' key to organizations: an item's organization is its transaction's,
   whose own key and ON DELETE CASCADE already hold it; the check ran for every item.
-  SQLite keeps it: dropping a key there rebuilds the table from reflection, which loses
-  the partial index's condition, for a check that costs SQLite next to nothing.
 
 Revision ID: 0013
 Revises: 0012
@@ -20,6 +18,8 @@ Create Date: 2026-11-25 15:30:00+00:00
 from collections.abc import Sequence
 
 from alembic import op
+
+from clientbase.db.migrate import batch_alter
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -32,19 +32,14 @@ ITEMS_ORGANIZATION_KEY = "fk_transaction_items_organization_id_organizations"
 def upgrade() -> None:
     op.drop_index("ix_transactions_organization_id_status_customer_id", "transactions")
     op.drop_index("ix_customer_metrics_organization_id_lifetime_value", "customer_metrics")
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_constraint(ITEMS_ORGANIZATION_KEY, "transaction_items", type_="foreignkey")
+    with batch_alter("transaction_items") as batch_op:
+        batch_op.drop_constraint(ITEMS_ORGANIZATION_KEY, type_="foreignkey")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.create_foreign_key(
-            ITEMS_ORGANIZATION_KEY,
-            "transaction_items",
-            "organizations",
-            ["organization_id"],
-            ["id"],
-            ondelete="CASCADE",
+    with batch_alter("transaction_items") as batch_op:
+        batch_op.create_foreign_key(
+            ITEMS_ORGANIZATION_KEY, "organizations", ["organization_id"], ["id"], ondelete="CASCADE"
         )
     op.create_index(
         "ix_customer_metrics_organization_id_lifetime_value",

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import asyncpg
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
-from clientbase.db.migrate import alembic_config, upgrade_to_head
+from clientbase.db.migrate import alembic_config, include_object, upgrade_to_head
+from clientbase.db.registry import metadata
 from clientbase.db.session import Database, session_scope
 from clientbase.events import service as events
 from clientbase.search.models import SearchWordKey
@@ -204,3 +209,73 @@ async def dictionary_rows(session, org) -> set[tuple[str, str]]:  # type: ignore
         SearchWordKey.organization_id == org.id
     )
     return {(key, word) for key, word in await session.execute(stmt)}
+
+
+@contextmanager
+def _reflecting():  # type: ignore[no-untyped-def]
+    """SQLite cannot reflect expression indexes, so they are neither read nor compared."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        yield
+
+
+def _schema_drift(connection):  # type: ignore[no-untyped-def]
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
+    with _reflecting():
+        return compare_metadata(context, metadata)
+
+
+def _shape(connection):  # type: ignore[no-untyped-def]
+    with _reflecting():
+        return _tables(inspect(connection))
+
+
+def _tables(schema):  # type: ignore[no-untyped-def]
+    return {
+        table: {
+            "indexes": {i["name"]: i["column_names"] for i in schema.get_indexes(table)},
+            "keys": {k["name"] for k in schema.get_foreign_keys(table)},
+        }
+        for table in ("transactions", "transaction_items", "customer_metrics", "customers")
+    }
+
+
+async def test_the_migrated_schema_is_the_models_and_0013_to_0015_go_down_and_up(scratch):  # type: ignore[no-untyped-def]
+    await upgrade_to_head(scratch.engine)
+    async with scratch.engine.connect() as conn:
+        assert await conn.run_sync(_schema_drift) == []
+    await downgrade(scratch, "0012")
+    async with scratch.engine.connect() as conn:
+        before = await conn.run_sync(_shape)
+    assert before["transactions"]["indexes"]["ix_transactions_organization_id_status_customer_id"]
+    metric_indexes = before["customer_metrics"]["indexes"]
+    assert metric_indexes["ix_customer_metrics_organization_id_lifetime_value"] == [
+        "organization_id",
+        "lifetime_value",
+    ]
+    assert metric_indexes["ix_customer_metrics_organization_id_order_count"] == [
+        "organization_id",
+        "order_count",
+    ]
+    assert "ix_customers_organization_id_id" not in before["customers"]["indexes"]
+    assert (
+        "fk_transaction_items_organization_id_organizations"
+        in (before["transaction_items"]["keys"])
+    )
+    await upgrade_to_head(scratch.engine)
+    async with scratch.engine.connect() as conn:
+        after = await conn.run_sync(_shape)
+        assert await conn.run_sync(_schema_drift) == []
+    assert (
+        "ix_transactions_organization_id_status_customer_id"
+        not in (after["transactions"]["indexes"])
+    )
+    assert after["customer_metrics"]["indexes"][
+        "ix_customer_metrics_organization_id_order_count_customer_id"
+    ] == ["organization_id", "order_count", "customer_id"]
+    assert after["transaction_items"]["keys"] == {
+        "fk_transaction_items_transaction_id_transactions"
+    }

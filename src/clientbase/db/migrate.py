@@ -15,6 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clientbase.search.ddl import is_managed
+
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 
 
@@ -22,6 +24,12 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def include_object(obj: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+    """What Alembic compares with the models: all but the search objects the search
+    module creates per database (search.ddl)."""
+    return not is_managed(name)
 
 
 def _upgrade(connection: Connection, config: Config) -> None:
