@@ -66,6 +66,10 @@ class MetricSort:
         return self.unset if value is None else value
 
 
+# A customer's metrics row, in its own organization (both tables lead with it).
+_METRICS_OF_CUSTOMER = (CustomerMetrics.customer_id == Customer.id) & (
+    CustomerMetrics.organization_id == Customer.organization_id
+)
 ZERO = Decimal("0.00")
 METRIC_SORTS: dict[str, MetricSort] = {
     "total_spent": MetricSort(CustomerMetrics.total_spent, ZERO),
@@ -113,11 +117,7 @@ def part_ids(
         # (coalesce(value, 0) = 0, value IS NULL) was taken to keep a handful of rows and
         # planned as a join of the whole tenant, a sort, and JIT compilation.
         other = column.is_not(None) if metric.unset is None else column != metric.unset
-        shown = [
-            CustomerMetrics.customer_id == Customer.id,
-            CustomerMetrics.organization_id == Customer.organization_id,
-            other,
-        ]
+        shown = [_METRICS_OF_CUSTOMER, other]
         where = []
         if after is not None:
             where.append(_past(Customer.id, after[1], descending))
@@ -141,9 +141,7 @@ def part_ids(
             last = tuple_(*after, types=[column.type, CustomerMetrics.customer_id.type])
             where.append(_past(tuple_(*keys), last, descending))
         stmt = base.with_only_columns(Customer.id, column.label("value")).join(
-            CustomerMetrics,
-            (CustomerMetrics.customer_id == Customer.id)
-            & (CustomerMetrics.organization_id == Customer.organization_id),
+            CustomerMetrics, _METRICS_OF_CUSTOMER
         )
     return stmt.where(*where).order_by(*_ordered(keys, descending))
 
