@@ -11,8 +11,8 @@ at 1,000,000), so the order is read as consecutive segments, ascending:
          (organization_id, <metric>, customer_id) index of customer_metrics joined to
          customers;
   unset  between them, everyone showing the unset value - no row, or a row holding 0 or
-         null - by customer id: customers in primary key order without a metrics row
-         showing another value.
+         null - by customer id: the organization's customers in id order without a
+         metrics row showing another value.
 
 Descending reverses both the segments and the order inside each. So the whole list is in
 (value, id) order with a null last_order_at as the lowest value, like a 0 total: customers

@@ -37,8 +37,10 @@ def new_ids(count: int) -> list[uuid.UUID]:
     """`count` new ids from one read of the random source (a bulk import's 10,000 calls to
     `os.urandom` cost ~50 ms)."""
     ms = time.time_ns() // 1_000_000
-    random = os.urandom(10 * count)
-    return [_uuid7(ms, int.from_bytes(random[i : i + 10], "big")) for i in range(0, 10 * count, 10)]
+    entropy = os.urandom(10 * count)
+    return [
+        _uuid7(ms, int.from_bytes(entropy[i : i + 10], "big")) for i in range(0, len(entropy), 10)
+    ]
 
 
 def _uuid7(ms: int, rand: int) -> uuid.UUID:
