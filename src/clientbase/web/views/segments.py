@@ -14,7 +14,7 @@ from clientbase.auth.actor import Actor
 from clientbase.core.errors import ClientbaseError
 from clientbase.core.sorting import parse_sort
 from clientbase.customers import service as customers
-from clientbase.customers.presenters import present_customer
+from clientbase.customers.presenters import present_customer, present_customer_row
 from clientbase.customers.query import SORTABLE, build_filter
 from clientbase.jobs import service as jobs
 from clientbase.segments import membership_service as memberships
@@ -137,7 +137,7 @@ async def candidates(
             limit=CANDIDATES,
             include_total=False,
         )
-        found = [present_customer(c, actor) for c in page.items]
+        found = [present_customer_row(c, actor) for c in page.items]
     context = {"segment": segment, "candidates": found, "search": search}
     return render(request, "segments/_candidates.html", context, partial=True)
 
